@@ -1,0 +1,8 @@
+// protocol/ is pure TypeScript shared by every side: no Node, no DOM.
+export * from './errors.js';
+export * from './inventory.js';
+export * from './nodes.js';
+export * from './tasks.js';
+export * from './station-api.js';
+export * from './agent-rpc.js';
+export * from './client.js';

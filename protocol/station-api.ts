@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { inventorySchema } from './inventory.js';
+import {
+  addressSchema,
+  fingerprintSchema,
+  nodeAuthSchema,
+  nodeNameSchema,
+  nodeRoles,
+  nodeViewSchema,
+  portSchema,
+  userSchema,
+} from './nodes.js';
+import { taskSchema } from './tasks.js';
+
+const id = z.string().min(1).max(64);
+const empty = z.object({}).strict();
+
+/**
+ * The one contract between every client (console, CLI, Electron preload) and the station:
+ * `'domain/verb'` -> params schema and result schema. Clients are generic over this map.
+ */
+export const stationApi = {
+  'station/info': {
+    params: empty,
+    result: z.object({ version: z.string(), agentVersion: z.string(), dataDir: z.string() }),
+  },
+  'node/list': { params: empty, result: z.array(nodeViewSchema) },
+  'node/get': { params: z.object({ id }).strict(), result: nodeViewSchema },
+  'node/add': {
+    params: z
+      .object({
+        name: nodeNameSchema,
+        role: z.enum(nodeRoles),
+        address: addressSchema,
+        port: portSchema.default(22),
+        user: userSchema.default('root'),
+        auth: nodeAuthSchema,
+        /** Trust on first use: `true` accepts the key shown; a fingerprint must match it. */
+        acceptFingerprint: z.union([z.literal(true), fingerprintSchema]).optional(),
+      })
+      .strict(),
+    result: nodeViewSchema,
+  },
+  'node/trustHostKey': {
+    params: z.object({ id, fingerprint: fingerprintSchema }).strict(),
+    result: nodeViewSchema,
+  },
+  'node/remove': { params: z.object({ id }).strict(), result: z.object({ removed: z.boolean() }) },
+  'node/deploy': {
+    params: z.object({ ids: z.array(id).min(1).max(1000) }).strict(),
+    result: z.object({ taskId: z.string() }),
+  },
+  'node/inventory': {
+    params: z.object({ id, refresh: z.boolean().default(false) }).strict(),
+    result: inventorySchema,
+  },
+  'node/sudoersRule': {
+    params: z.object({ user: userSchema }).strict(),
+    result: z.object({ rule: z.string() }),
+  },
+  'task/list': { params: empty, result: z.array(taskSchema) },
+  'task/get': { params: z.object({ id }).strict(), result: taskSchema },
+} as const;
+
+export type StationApi = typeof stationApi;
+export type StationMethod = keyof StationApi;
+/** Params as a caller writes them (defaults may be left out). */
+export type Params<M extends StationMethod> = z.input<StationApi[M]['params']>;
+/** Params as a handler receives them (defaults filled in). */
+export type ParsedParams<M extends StationMethod> = z.output<StationApi[M]['params']>;
+export type Result<M extends StationMethod> = z.output<StationApi[M]['result']>;
+
+/** The live event stream, the same over WebSocket and Electron IPC. */
+export const stationEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('node.updated'), node: nodeViewSchema }),
+  z.object({ type: z.literal('node.removed'), id: z.string() }),
+  z.object({ type: z.literal('task.updated'), task: taskSchema }),
+]);
+export type StationEvent = z.infer<typeof stationEventSchema>;
+
+export function isStationMethod(name: string): name is StationMethod {
+  return Object.prototype.hasOwnProperty.call(stationApi, name);
+}
