@@ -20,6 +20,8 @@ export const taskSchema = z.object({
   steps: z.array(taskStepSchema),
   log: z.array(z.object({ at: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string() })),
   error: errorShape.nullable(),
+  /** What the task produced, as plain data (e.g. per-node deploy outcomes). */
+  result: z.record(z.string(), z.unknown()).nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -1,0 +1,38 @@
+import { DvsanError, type ParsedParams, type Result, type StationMethod } from '../../protocol/index.js';
+import { toView } from '../db/nodes-repo.js';
+import type { TasksRepo } from '../db/tasks-repo.js';
+import type { NodeService } from '../nodes/service.js';
+import { agentLauncher } from '../deploy/remote-scripts.js';
+
+export type Handlers = { [M in StationMethod]: (params: ParsedParams<M>) => Promise<Result<M>> };
+
+export interface HandlerDeps {
+  nodes: NodeService;
+  tasks: TasksRepo;
+  info: () => Promise<Result<'station/info'>>;
+}
+
+/** The station's side of the StationApi: one entry per `'domain/verb'`. */
+export function createHandlers({ nodes, tasks, info }: HandlerDeps): Handlers {
+  return {
+    'station/info': () => info(),
+    'node/list': () => nodes.list(),
+    'node/get': async ({ id }) => toView(await nodes.get(id)),
+    'node/add': (p) => nodes.add(p),
+    'node/trustHostKey': ({ id, fingerprint }) => nodes.trustHostKey(id, fingerprint),
+    'node/remove': async ({ id }) => ({ removed: await nodes.remove(id) }),
+    'node/deploy': async ({ ids }) => ({ taskId: await nodes.deploy(ids) }),
+    'node/inventory': ({ id, refresh }) => nodes.inventory(id, refresh),
+    'node/sudoersRule': async ({ user }) => ({
+      // The version directory varies per release, so the rule names the launcher by pattern;
+      // only that launcher with the "rpc" argument is allowed.
+      rule: `${user} ALL=(root) NOPASSWD: ${agentLauncher('*')} rpc`,
+    }),
+    'task/list': () => tasks.list(),
+    'task/get': async ({ id }) => {
+      const task = await tasks.get(id);
+      if (!task) throw new DvsanError('not-found', `no task with id ${id}`);
+      return task;
+    },
+  };
+}

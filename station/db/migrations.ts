@@ -1,0 +1,45 @@
+/**
+ * Numbered migrations: entry N brings the schema to user_version N+1. Never edit a
+ * released entry; append a new one.
+ */
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE nodes (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('unit', 'host')),
+    address TEXT NOT NULL,
+    port INTEGER NOT NULL,
+    user TEXT NOT NULL,
+    auth_kind TEXT NOT NULL CHECK (auth_kind IN ('key', 'agent', 'password')),
+    key_path TEXT,
+    secret_enc TEXT,
+    host_key_fingerprint TEXT NOT NULL,
+    host_key_state TEXT NOT NULL CHECK (host_key_state IN ('pending', 'trusted')),
+    state TEXT NOT NULL DEFAULT 'new',
+    last_error TEXT,
+    agent_version TEXT,
+    agent_sha256 TEXT,
+    agent_runtime TEXT,
+    agent_deployed_at TEXT,
+    inventory_json TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (address, port)
+  );
+  CREATE TABLE tasks (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    targets_json TEXT NOT NULL,
+    state TEXT NOT NULL,
+    progress REAL NOT NULL DEFAULT 0,
+    steps_json TEXT NOT NULL DEFAULT '[]',
+    log_json TEXT NOT NULL DEFAULT '[]',
+    error_json TEXT,
+    result_json TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX tasks_created ON tasks (created_at);
+  `,
+];

@@ -1,0 +1,178 @@
+import type { Inventory, NodeRole, NodeView } from '../../protocol/index.js';
+import { inventorySchema } from '../../protocol/index.js';
+import type { Database } from './database.js';
+
+/** A node as the station keeps it: the client view plus what never leaves the station. */
+export interface NodeRecord {
+  id: string;
+  name: string;
+  role: NodeRole;
+  address: string;
+  port: number;
+  user: string;
+  authKind: 'key' | 'agent' | 'password';
+  keyPath: string | null;
+  secretEnc: string | null;
+  hostKeyFingerprint: string;
+  hostKeyState: 'pending' | 'trusted';
+  state: NodeView['state'];
+  lastError: string | null;
+  agentVersion: string | null;
+  agentSha256: string | null;
+  agentRuntime: string | null;
+  agentDeployedAt: string | null;
+  inventory: Inventory | null;
+  createdAt: string;
+}
+
+interface NodeRow {
+  id: string;
+  name: string;
+  role: NodeRole;
+  address: string;
+  port: number;
+  user: string;
+  auth_kind: NodeRecord['authKind'];
+  key_path: string | null;
+  secret_enc: string | null;
+  host_key_fingerprint: string;
+  host_key_state: NodeRecord['hostKeyState'];
+  state: NodeRecord['state'];
+  last_error: string | null;
+  agent_version: string | null;
+  agent_sha256: string | null;
+  agent_runtime: string | null;
+  agent_deployed_at: string | null;
+  inventory_json: string | null;
+  created_at: string;
+}
+
+function fromRow(r: NodeRow): NodeRecord {
+  // A stored inventory that no longer fits the schema is dropped rather than trusted.
+  const inv = r.inventory_json ? inventorySchema.safeParse(JSON.parse(r.inventory_json)) : null;
+  return {
+    id: r.id,
+    name: r.name,
+    role: r.role,
+    address: r.address,
+    port: r.port,
+    user: r.user,
+    authKind: r.auth_kind,
+    keyPath: r.key_path,
+    secretEnc: r.secret_enc,
+    hostKeyFingerprint: r.host_key_fingerprint,
+    hostKeyState: r.host_key_state,
+    state: r.state,
+    lastError: r.last_error,
+    agentVersion: r.agent_version,
+    agentSha256: r.agent_sha256,
+    agentRuntime: r.agent_runtime,
+    agentDeployedAt: r.agent_deployed_at,
+    inventory: inv?.success ? inv.data : null,
+    createdAt: r.created_at,
+  };
+}
+
+export function toView(n: NodeRecord): NodeView {
+  return {
+    id: n.id,
+    name: n.name,
+    role: n.role,
+    address: n.address,
+    port: n.port,
+    user: n.user,
+    authKind: n.authKind,
+    keyPath: n.keyPath,
+    hostKey: { fingerprint: n.hostKeyFingerprint, state: n.hostKeyState },
+    state: n.state,
+    lastError: n.lastError,
+    agent: { version: n.agentVersion, runtime: n.agentRuntime, deployedAt: n.agentDeployedAt },
+    inventory: n.inventory,
+    createdAt: n.createdAt,
+  };
+}
+
+const columns: Record<keyof Omit<NodeRecord, 'id' | 'inventory'>, string> = {
+  name: 'name',
+  role: 'role',
+  address: 'address',
+  port: 'port',
+  user: 'user',
+  authKind: 'auth_kind',
+  keyPath: 'key_path',
+  secretEnc: 'secret_enc',
+  hostKeyFingerprint: 'host_key_fingerprint',
+  hostKeyState: 'host_key_state',
+  state: 'state',
+  lastError: 'last_error',
+  agentVersion: 'agent_version',
+  agentSha256: 'agent_sha256',
+  agentRuntime: 'agent_runtime',
+  agentDeployedAt: 'agent_deployed_at',
+  createdAt: 'created_at',
+};
+
+export type NodeChanges = Partial<Omit<NodeRecord, 'id' | 'createdAt'>>;
+
+export class NodesRepo {
+  constructor(private readonly db: Database) {}
+
+  async list(): Promise<NodeRecord[]> {
+    const rows = await this.db.all<NodeRow>('SELECT * FROM nodes ORDER BY role DESC, name');
+    return rows.map(fromRow);
+  }
+
+  async get(id: string): Promise<NodeRecord | undefined> {
+    const row = await this.db.get<NodeRow>('SELECT * FROM nodes WHERE id = ?', [id]);
+    return row ? fromRow(row) : undefined;
+  }
+
+  async findByName(name: string): Promise<NodeRecord | undefined> {
+    const row = await this.db.get<NodeRow>('SELECT * FROM nodes WHERE name = ?', [name]);
+    return row ? fromRow(row) : undefined;
+  }
+
+  async findByEndpoint(address: string, port: number): Promise<NodeRecord | undefined> {
+    const row = await this.db.get<NodeRow>('SELECT * FROM nodes WHERE address = ? AND port = ?', [address, port]);
+    return row ? fromRow(row) : undefined;
+  }
+
+  async insert(n: NodeRecord): Promise<void> {
+    const now = new Date().toISOString();
+    await this.db.run(
+      `INSERT INTO nodes (id, name, role, address, port, user, auth_kind, key_path, secret_enc,
+        host_key_fingerprint, host_key_state, state, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [n.id, n.name, n.role, n.address, n.port, n.user, n.authKind, n.keyPath, n.secretEnc,
+        n.hostKeyFingerprint, n.hostKeyState, n.state, n.createdAt, now],
+    );
+  }
+
+  /** Updates only the given fields; column names come from a fixed table, never from input. */
+  async update(id: string, changes: NodeChanges): Promise<NodeRecord> {
+    const sets: string[] = [];
+    const values: (string | number | null)[] = [];
+    for (const [key, value] of Object.entries(changes)) {
+      if (key === 'inventory') {
+        sets.push('inventory_json = ?');
+        values.push(value === null ? null : JSON.stringify(value));
+        continue;
+      }
+      const column = columns[key as keyof typeof columns];
+      if (!column) throw new Error(`unknown node field ${key}`);
+      sets.push(`${column} = ?`);
+      values.push(value as string | number | null);
+    }
+    sets.push('updated_at = ?');
+    values.push(new Date().toISOString(), id);
+    await this.db.run(`UPDATE nodes SET ${sets.join(', ')} WHERE id = ?`, values);
+    const updated = await this.get(id);
+    if (!updated) throw new Error(`node ${id} vanished during update`);
+    return updated;
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const { changes } = await this.db.run('DELETE FROM nodes WHERE id = ?', [id]);
+    return changes > 0;
+  }
+}

@@ -1,0 +1,105 @@
+import { readFile } from 'node:fs/promises';
+import { agentVerifySchema, DvsanError } from '../../protocol/index.js';
+import type { SshSession } from '../ssh/session.js';
+import { shellQuote } from '../ssh/quote.js';
+import { type AgentBundle, type RuntimeArtifact } from './artifacts.js';
+import { parseProbe, planDeploy } from './plan.js';
+import { agentDir, installExit, installScript, nodeBase, probeScript, runtimeDir } from './remote-scripts.js';
+
+export interface DeployOutcome {
+  version: string;
+  sha256: string;
+  runtime: string;
+  /** Commands sent to the node: 1 when it was already current. */
+  roundTrips: number;
+  pushedRuntime: boolean;
+  alreadyCurrent: boolean;
+}
+
+export interface DeployProgress {
+  (percent: number, message: string): void;
+}
+
+const sh = (script: string, args: string[]) => shellQuote(['sh', '-c', script, 'sh', ...args]);
+
+/** Pushes the agent (and a Node runtime if the node lacks one) over one SSH session. */
+export async function deployAgent(
+  session: SshSession,
+  bundle: AgentBundle,
+  loadRuntime: () => Promise<RuntimeArtifact | null>,
+  progress: DeployProgress,
+): Promise<DeployOutcome> {
+  let roundTrips = 0;
+  const run = async (command: string, stdin?: Buffer, timeoutMs = 120_000) => {
+    roundTrips++;
+    return session.exec(command, { stdin, timeoutMs });
+  };
+  progress(5, 'checking the node');
+  const runtime = await loadRuntime().catch(() => null);
+  const rtDir = runtimeDir(runtime?.version ?? 'none');
+  const probe = await run(sh(probeScript, [agentDir(bundle.version), rtDir, nodeBase]), undefined, 20_000);
+  if (probe.code !== 0) {
+    throw new DvsanError('deploy-failed', `the probe failed on the node (exit ${probe.code}): ${probe.stderr.trim().slice(0, 300)}`);
+  }
+  const facts = parseProbe(probe.stdout.toString('utf8'));
+  const plan = planDeploy({
+    facts,
+    agent: { sha256: bundle.sha256, size: bundle.bytes.length },
+    runtime: runtime ? { version: runtime.version, size: runtime.size } : null,
+    runtimeNodePath: `${rtDir}/bin/node`,
+  });
+  if (plan.action === 'current') {
+    progress(100, 'agent already current');
+    return {
+      version: bundle.version,
+      sha256: bundle.sha256,
+      runtime: facts.verify?.node ?? '',
+      roundTrips,
+      pushedRuntime: false,
+      alreadyCurrent: true,
+    };
+  }
+  if (plan.pushRuntime && runtime) {
+    progress(15, `pushing the Node ${runtime.version} runtime (${Math.round(runtime.size / 1048576)} MiB)`);
+    const result = await run(sh(installScript, [`${rtDir}/bin`, 'node', runtime.sha256, '-']), await readFile(runtime.path), 300_000);
+    checkInstall(result.code, result.stderr, 'the Node runtime');
+  }
+  progress(70, 'installing the agent');
+  const installed = await run(
+    sh(installScript, [agentDir(bundle.version), 'dvsan-agent.cjs', bundle.sha256, plan.nodePath]),
+    bundle.bytes,
+  );
+  checkInstall(installed.code, installed.stderr, 'the agent');
+  const verified = agentVerifySchema.safeParse(safeJson(installed.stdout.toString('utf8').trim()));
+  if (!verified.success || verified.data.sha256 !== bundle.sha256) {
+    throw new DvsanError('deploy-failed', `the agent was installed but does not run on the node: ${installed.stderr.trim().slice(0, 300) || 'no answer from "dvsan-agent verify"'}`);
+  }
+  progress(100, 'agent installed');
+  return {
+    version: bundle.version,
+    sha256: bundle.sha256,
+    runtime: verified.data.node,
+    roundTrips,
+    pushedRuntime: plan.pushRuntime,
+    alreadyCurrent: false,
+  };
+}
+
+function checkInstall(code: number | null, stderr: string, what: string): void {
+  if (code === 0) return;
+  if (code === installExit.write) {
+    throw new DvsanError('disk-full', `writing ${what} under /opt/dvsan failed on the node (disk full or read-only?): free some space and deploy again. Nothing was left half-written.`);
+  }
+  if (code === installExit.checksum) {
+    throw new DvsanError('deploy-failed', `${what} arrived corrupted (checksum mismatch); nothing was installed. Deploy again.`);
+  }
+  throw new DvsanError('deploy-failed', `installing ${what} failed on the node (exit ${code}): ${stderr.trim().slice(0, 300)}`);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text.split('\n').pop() ?? '');
+  } catch {
+    return null;
+  }
+}
