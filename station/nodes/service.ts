@@ -8,7 +8,7 @@ import {
 } from '../../protocol/index.js';
 import { AgentClient } from '../agent-client.js';
 import { type NodeRecord, type NodesRepo, toView } from '../db/nodes-repo.js';
-import type { AgentBundle, RuntimeArtifact } from '../deploy/artifacts.js';
+import { type AgentBundle, readVerifiedRuntime, type RuntimeSource } from '../deploy/artifacts.js';
 import { deployAgent } from '../deploy/deployer.js';
 import { agentLauncher } from '../deploy/remote-scripts.js';
 import type { EventBus } from '../events.js';
@@ -27,7 +27,7 @@ export interface NodeServiceDeps {
   memory: MemorySecrets;
   tasks: TaskRunner;
   bundle: () => Promise<AgentBundle>;
-  runtime: () => Promise<RuntimeArtifact | null>;
+  runtime: () => Promise<RuntimeSource | null>;
   deployConcurrency: number;
 }
 
@@ -130,6 +130,9 @@ export class NodeService {
       throw new DvsanError('host-key-unconfirmed', `confirm the host key first for: ${unconfirmed.map((n) => n.name).join(', ')}`);
     }
     const bundle = await this.d.bundle();
+    const source = await this.d.runtime();
+    let runtimeBytes: Promise<Buffer> | null = null;
+    const runtime = { source, bytes: () => (runtimeBytes ??= readVerifiedRuntime(source as RuntimeSource)) };
     const task = await this.d.tasks.start('node.deploy', nodes.map((n) => n.id), nodes.map((n) => n.name), async (ctx) => {
       const outcomes: Record<string, unknown> = {};
       await boundedPool(nodes, this.d.deployConcurrency, async (node, index) => {
@@ -137,7 +140,7 @@ export class NodeService {
         try {
           await this.update(node.id, { state: 'deploying', lastError: null });
           const session = await this.session(node);
-          const outcome = await deployAgent(session, bundle, this.d.runtime, (pct, msg) => step.progress(pct * 0.9, msg));
+          const outcome = await deployAgent(session, bundle, runtime, (pct, msg) => step.progress(pct * 0.9, msg));
           if (!outcome.alreadyCurrent) this.dropAgent(node.id);
           await this.update(node.id, {
             agentVersion: outcome.version,
@@ -145,8 +148,14 @@ export class NodeService {
             agentRuntime: outcome.runtime,
             agentDeployedAt: outcome.alreadyCurrent ? (node.agentDeployedAt ?? new Date().toISOString()) : new Date().toISOString(),
           });
-          step.progress(95, 'reading the inventory');
-          await this.refreshInventory(node.id);
+          // Starting the new agent (agent.hello) is the check that it runs; a current node
+          // with an inventory needs neither.
+          if (!outcome.alreadyCurrent || !node.inventory) {
+            step.progress(95, 'starting the agent and reading the inventory');
+            await this.refreshInventory(node.id).catch((err: unknown) => {
+              throw new DvsanError('deploy-failed', `the agent was installed but does not answer: ${(err as Error).message}`);
+            });
+          }
           await this.update(node.id, { state: 'ready' });
           outcomes[node.name] = { ok: true, ...outcome };
           ctx.finishStep(index, { ok: true, message: outcome.alreadyCurrent ? `already current (${outcome.roundTrips} round trip)` : `installed ${outcome.version}` });

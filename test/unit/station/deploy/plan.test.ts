@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { nodeMajor, parseProbe, planDeploy, type ProbeFacts } from '../../../../station/deploy/plan.js';
 
-const sha = 'a'.repeat(64);
 const facts = (over: Partial<ProbeFacts> = {}): ProbeFacts => ({
-  verify: null,
+  currentNode: null,
   nodePath: '/usr/bin/node',
   nodeVersion: 'v20.1.0',
   runtimeVersion: null,
@@ -13,20 +12,20 @@ const facts = (over: Partial<ProbeFacts> = {}): ProbeFacts => ({
   writable: true,
   ...over,
 });
-const agent = { sha256: sha, size: 500_000 };
+const agent = { size: 500_000 };
 const runtime = { version: 'v20.20.2', size: 99_000_000 };
 const input = (f: ProbeFacts, rt: typeof runtime | null = runtime) => ({ facts: f, agent, runtime: rt, runtimeNodePath: '/opt/dvsan/runtime/node-v20.20.2/bin/node' });
 
 describe('parseProbe', () => {
-  it('reads key=value lines and a verify answer', () => {
-    const text = `verify={"version":"0.1.0","sha256":"${sha}","node":"/usr/bin/node v20.1.0"}\nnode=/usr/bin/node\nnodeversion=v20.1.0\narch=x86_64\nuid=0\nfreekb=1234\nwritable=yes\n`;
+  it('reads key=value lines and a current agent', () => {
+    const text = `current=/usr/bin/node\nnode=/usr/bin/node\nnodeversion=v20.1.0\narch=x86_64\nuid=0\nfreekb=1234\nwritable=yes\n`;
     const f = parseProbe(text);
-    expect(f.verify?.sha256).toBe(sha);
+    expect(f.currentNode).toBe('/usr/bin/node');
     expect(f).toMatchObject({ nodePath: '/usr/bin/node', nodeVersion: 'v20.1.0', freeKb: 1234, writable: true, uid: 0 });
   });
-  it('ignores a node path with shell characters and a broken verify line', () => {
-    const f = parseProbe("verify={broken\nnode=/tmp/x;rm -rf /\narch=x86_64\nuid=0\nfreekb=1\nwritable=no\n");
-    expect(f.verify).toBeNull();
+  it('ignores node paths with shell characters', () => {
+    const f = parseProbe("current=/x$(id)\nnode=/tmp/x;rm -rf /\narch=x86_64\nuid=0\nfreekb=1\nwritable=no\n");
+    expect(f.currentNode).toBeNull();
     expect(f.nodePath).toBeNull();
   });
   it('rejects output that is not a probe answer', () => {
@@ -36,7 +35,7 @@ describe('parseProbe', () => {
 
 describe('planDeploy', () => {
   it('does nothing when the same agent verifies', () => {
-    expect(planDeploy(input(facts({ verify: { version: 'x', sha256: sha, node: 'n' } })))).toEqual({ action: 'current' });
+    expect(planDeploy(input(facts({ currentNode: '/usr/bin/node' })))).toEqual({ action: 'current', nodePath: '/usr/bin/node' });
   });
   it("uses the node's own Node when it is new enough", () => {
     expect(planDeploy(input(facts()))).toEqual({ action: 'install', pushRuntime: false, nodePath: '/usr/bin/node' });
