@@ -1,0 +1,20 @@
+import type { Component } from 'vue';
+import NodesPage from './nodes/NodesPage.vue';
+
+export interface PageEntry {
+  /** The first part of the URL hash, e.g. "nodes" for "#/nodes". */
+  key: string;
+  label: string;
+  component: Component;
+}
+
+/**
+ * The console's pages, in menu order. DESIGN.md plans pool, volumes, hosts, tasks, events,
+ * topology, reports, users and settings: each gets an entry here once its page exists, so
+ * the menu never offers a page that is not there.
+ */
+export const pages: readonly PageEntry[] = [{ key: 'nodes', label: 'Nodes', component: NodesPage }];
+
+export function findPage(key: string): PageEntry {
+  return pages.find((p) => p.key === key) ?? pages[0]!;
+}
