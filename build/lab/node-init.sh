@@ -1,0 +1,80 @@
+#!/bin/sh
+# Boots one dvsan lab node, then becomes its sshd.
+#
+# station/lab/sshd.ts starts it as
+#   nsenter --net=/run/netns/<node> -- unshare --mount --uts --propagation private -- \
+#     /bin/sh node-init.sh <node> <node-dir> <unit|host> [--without-node]
+# so everything below happens in the node's own network, mount and UTS namespaces: mounts made
+# here are seen only by this node's sshd and the sessions it starts. Namespaces share one
+# filesystem, so the places a real node keeps to itself get private directories bind-mounted
+# over them; otherwise two nodes would see each other's agent, volumes and target configs.
+set -eu
+
+if [ $# -lt 3 ]; then
+  echo "usage: node-init.sh <node> <node-dir> <unit|host> [--without-node]" >&2
+  exit 2
+fi
+node=$1
+dir=$2
+role=$3
+shift 3
+without_node=no
+for arg in "$@"; do
+  case $arg in
+    --without-node) without_node=yes ;;
+    *) echo "node-init: unknown flag $arg" >&2; exit 2 ;;
+  esac
+done
+case $role in unit|host) ;; *) echo "node-init: role must be unit or host, not $role" >&2; exit 2 ;; esac
+
+echo "node-init: $node ($role) starting"
+hostname "$node"
+
+# sysfs lists the network devices of the namespace that mounted it; a fresh one shows the
+# node's eth0 instead of the station's links (what `ip netns exec` does too).
+umount -l /sys
+mount -t sysfs sysfs /sys
+
+# Private directories. Mount points made here land on the real filesystem (empty dirs).
+bind_dir() {
+  mkdir -p "$dir/fs/$1" "$2"
+  mount --bind "$dir/fs/$1" "$2"
+}
+bind_dir opt-dvsan /opt/dvsan
+bind_dir var-lib-dvsan /var/lib/dvsan
+bind_dir etc-tgt /etc/tgt
+bind_dir etc-iscsi /etc/iscsi
+bind_dir run-dvsan /run/dvsan
+bind_dir root-home /root
+
+# Node-own copies of files: root's login shell is /bin/sh (a heavy bash profile costs up to a
+# second per SSH command), root's password is the lab's, and the node resolves its own name.
+mount --bind "$dir/etc/passwd" /etc/passwd
+mount --bind "$dir/etc/shadow" /etc/shadow
+mount --bind "$dir/etc/hosts" /etc/hosts
+mount --bind "$dir/etc/hostname" /etc/hostname
+
+# "A node without Node": an empty, non-executable file over every node on sshd's default PATH.
+if [ "$without_node" = yes ]; then
+  : > "$dir/no-node"
+  chmod 0644 "$dir/no-node"
+  done_list=" "
+  for d in /usr/local/bin /usr/bin /bin /usr/local/games /usr/games; do
+    [ -e "$d/node" ] || continue
+    real=$(readlink -f "$d/node")
+    case $done_list in *" $real "*) continue ;; esac
+    mount --bind "$dir/no-node" "$real"
+    done_list="$done_list$real "
+    echo "node-init: hid $real"
+  done
+fi
+
+if [ "$role" = unit ]; then
+  mkdir -p /var/lib/dvsan/data
+fi
+
+# sshd's privilege-separation directory (on the shared /run; the same for every node).
+mkdir -p /run/sshd
+chmod 0755 /run/sshd
+
+exec /usr/sbin/sshd -D -e -f "$dir/sshd_config"
