@@ -108,6 +108,23 @@ describe('station against the lab', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it('stops before sending anything when the node has no room, and leaves the node as it was', async () => {
+    const u1 = nodes['dvt-u1']!;
+    // A 256 KiB filesystem over the node's /opt/dvsan (inside its own mount namespace).
+    await nodeExec(lab, 'dvt-u1', ['mount', '-t', 'tmpfs', '-o', 'size=256k', 'dvsan-full', '/opt/dvsan']);
+    try {
+      const task = await deploy([u1.id]);
+      expect(task.state).toBe('failed');
+      expect(task.error?.code).toBe('disk-full');
+      expect(task.error?.message).toMatch(/free some space/);
+      expect((await nodeExec(lab, 'dvt-u1', ['ls', '-A', '/opt/dvsan'])).stdout).toBe('');
+      expect((await client.call('node/get', { id: u1.id })).state).toBe('error');
+    } finally {
+      await nodeExec(lab, 'dvt-u1', ['umount', '/opt/dvsan']);
+    }
+    expect((await deploy([u1.id])).state).toBe('succeeded');
+  });
+
   it('refuses a node whose host key changed, naming both fingerprints, and changes nothing', async () => {
     const before = nodes['dvt-u2']!.hostKey.fingerprint;
     const changed = await regenerateHostKey(lab, 'dvt-u2');
