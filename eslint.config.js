@@ -23,7 +23,10 @@ const layer = (folder, forbidden, extra = []) => ({
     ],
   },
 });
-const nodeBuiltins = { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto'], message: 'No Node built-ins here.' };
+const nodeBuiltins = {
+  group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto'],
+  message: 'No Node built-ins here.',
+};
 const electronOnly = { group: ['electron'], message: 'Only electron/ may import electron.' };
 
 export default tseslint.config(

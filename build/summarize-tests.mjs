@@ -12,7 +12,9 @@ for (const file of reports) {
   failed += r.numFailedTests;
   skipped += r.numPendingTests + (r.numTodoTests ?? 0);
   // A suite that failed to load reports no failed test; count it so it cannot pass silently.
-  failed += r.testResults.filter((s) => s.status === 'failed' && s.assertionResults.length === 0).length;
+  failed += r.testResults.filter(
+    (s) => s.status === 'failed' && s.assertionResults.length === 0,
+  ).length;
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -37,6 +37,7 @@ check() {
 }
 check "typecheck" npm run --silent typecheck
 check "lint" npx eslint --max-warnings 0 .
+check "format" npx prettier --check --log-level warn .
 
 tier() {
   echo "== $1 tests"

@@ -35,7 +35,11 @@ export type RpcRequest = z.infer<typeof rpcRequestSchema>;
 
 /** JSON-RPC error object; `data` carries dvsan's own error shape so codes survive the trip. */
 export const rpcResponseSchema = z.union([
-  z.object({ jsonrpc: z.literal('2.0'), id: z.union([z.number(), z.string(), z.null()]), result: z.unknown() }),
+  z.object({
+    jsonrpc: z.literal('2.0'),
+    id: z.union([z.number(), z.string(), z.null()]),
+    result: z.unknown(),
+  }),
   z.object({
     jsonrpc: z.literal('2.0'),
     id: z.union([z.number(), z.string(), z.null()]),

@@ -3,7 +3,10 @@ import type { Params, Result, StationEvent, StationMethod } from './station-api.
 
 /** A way to carry one call and the event stream: HTTP+WebSocket, Electron IPC, or in-process. */
 export interface StationTransport {
-  call(method: string, params: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: unknown }>;
+  call(
+    method: string,
+    params: unknown,
+  ): Promise<{ ok: true; result: unknown } | { ok: false; error: unknown }>;
   subscribe(listener: (event: StationEvent) => void): () => void;
 }
 

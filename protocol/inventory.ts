@@ -4,7 +4,13 @@ export const nicSchema = z.object({
   name: z.string(),
   mac: z.string(),
   speedMbps: z.number().int().nullable(),
-  addresses: z.array(z.object({ address: z.string(), family: z.enum(['IPv4', 'IPv6']), cidr: z.string().nullable() })),
+  addresses: z.array(
+    z.object({
+      address: z.string(),
+      family: z.enum(['IPv4', 'IPv6']),
+      cidr: z.string().nullable(),
+    }),
+  ),
 });
 
 export const diskSchema = z.object({
@@ -15,12 +21,25 @@ export const diskSchema = z.object({
   mountpoint: z.string().nullable(),
 });
 
-export const toolNames = ['tgtadm', 'targetcli', 'iscsiadm', 'iscsi-ls', 'qemu-storage-daemon', 'lsblk'] as const;
+export const toolNames = [
+  'tgtadm',
+  'targetcli',
+  'iscsiadm',
+  'iscsi-ls',
+  'qemu-storage-daemon',
+  'lsblk',
+] as const;
 
 /** What `node.inventory` answers: the node as the agent sees it. */
 export const inventorySchema = z.object({
   hostname: z.string(),
-  os: z.object({ id: z.string(), version: z.string(), prettyName: z.string(), kernel: z.string(), arch: z.string() }),
+  os: z.object({
+    id: z.string(),
+    version: z.string(),
+    prettyName: z.string(),
+    kernel: z.string(),
+    arch: z.string(),
+  }),
   cpu: z.object({ model: z.string(), cores: z.number().int().positive() }),
   memoryBytes: z.number().nonnegative(),
   nics: z.array(nicSchema),

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { errorShape } from './errors.js';
 
-export const taskStates = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+export const taskStates = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'interrupted',
+] as const;
 export type TaskState = (typeof taskStates)[number];
 
 export const taskStepSchema = z.object({
@@ -18,7 +25,9 @@ export const taskSchema = z.object({
   state: z.enum(taskStates),
   progress: z.number().min(0).max(100),
   steps: z.array(taskStepSchema),
-  log: z.array(z.object({ at: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string() })),
+  log: z.array(
+    z.object({ at: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
+  ),
   error: errorShape.nullable(),
   /** What the task produced, as plain data (e.g. per-node deploy outcomes). */
   result: z.record(z.string(), z.unknown()).nullable(),

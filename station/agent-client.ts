@@ -34,13 +34,23 @@ export class AgentClient {
     channel.stderr.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
     });
-    channel.on('close', () => this.fail(new DvsanError('agent-error', `the agent on the node exited${this.stderrTail ? `: ${this.stderrTail.trim().slice(-300)}` : ''}`)));
+    channel.on('close', () =>
+      this.fail(
+        new DvsanError(
+          'agent-error',
+          `the agent on the node exited${this.stderrTail ? `: ${this.stderrTail.trim().slice(-300)}` : ''}`,
+        ),
+      ),
+    );
   }
 
   static open(session: SshSession, command: string): Promise<AgentClient> {
     return new Promise((resolve, reject) => {
       session.client.exec(command, (err, channel) => {
-        if (err) reject(new DvsanError('agent-error', `cannot start the agent on the node: ${err.message}`));
+        if (err)
+          reject(
+            new DvsanError('agent-error', `cannot start the agent on the node: ${err.message}`),
+          );
         else resolve(new AgentClient(channel));
       });
     });
@@ -50,13 +60,23 @@ export class AgentClient {
     return !this.closed;
   }
 
-  call<M extends AgentMethod>(method: M, params: AgentParams<M>, timeoutMs = 30_000): Promise<AgentResult<M>> {
-    if (this.closed) return Promise.reject(new DvsanError('agent-error', 'the agent connection is closed'));
+  call<M extends AgentMethod>(
+    method: M,
+    params: AgentParams<M>,
+    timeoutMs = 30_000,
+  ): Promise<AgentResult<M>> {
+    if (this.closed)
+      return Promise.reject(new DvsanError('agent-error', 'the agent connection is closed'));
     const id = this.nextId++;
     return new Promise<AgentResult<M>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new DvsanError('agent-error', `the agent did not answer ${method} within ${timeoutMs / 1000} s`));
+        reject(
+          new DvsanError(
+            'agent-error',
+            `the agent did not answer ${method} within ${timeoutMs / 1000} s`,
+          ),
+        );
       }, timeoutMs);
       this.pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject, timer });
       this.channel.write(JSON.stringify({ jsonrpc: '2.0', id, method, params }) + '\n');
@@ -99,13 +119,24 @@ export class AgentClient {
     if ('error' in parsed.data) {
       const data = errorShape.safeParse(parsed.data.error.data);
       waiting.reject(
-        data.success ? DvsanError.fromShape(data.data) : new DvsanError('agent-error', `the agent failed ${waiting.method}: ${parsed.data.error.message}`),
+        data.success
+          ? DvsanError.fromShape(data.data)
+          : new DvsanError(
+              'agent-error',
+              `the agent failed ${waiting.method}: ${parsed.data.error.message}`,
+            ),
       );
       return;
     }
     const result = agentMethods[waiting.method].result.safeParse(parsed.data.result);
     if (result.success) waiting.resolve(result.data);
-    else waiting.reject(new DvsanError('agent-error', `the agent's answer to ${waiting.method} failed validation: ${result.error.issues[0]?.message ?? ''}`));
+    else
+      waiting.reject(
+        new DvsanError(
+          'agent-error',
+          `the agent's answer to ${waiting.method} failed validation: ${result.error.issues[0]?.message ?? ''}`,
+        ),
+      );
   }
 
   private fail(err: Error): void {

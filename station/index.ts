@@ -69,7 +69,10 @@ export async function createStation(opts: StationOptions): Promise<Station> {
     tasks: tasksRepo,
     info: async () => ({
       version,
-      agentVersion: await getBundle().then((b) => b.version, () => 'not built'),
+      agentVersion: await getBundle().then(
+        (b) => b.version,
+        () => 'not built',
+      ),
       dataDir: opts.dataDir,
     }),
   });

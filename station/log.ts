@@ -9,7 +9,14 @@ export function createLogger(level = process.env.DVSAN_LOG_LEVEL ?? 'info'): pin
     {
       level,
       redact: {
-        paths: ['password', '*.password', 'auth.password', 'secret', '*.secret', 'params.auth.password'],
+        paths: [
+          'password',
+          '*.password',
+          'auth.password',
+          'secret',
+          '*.secret',
+          'params.auth.password',
+        ],
         censor: '[redacted]',
       },
     },

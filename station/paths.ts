@@ -8,7 +8,11 @@ export function projectRoot(from = dirname(fileURLToPath(import.meta.url))): str
   let dir = from;
   for (let i = 0; i < 10; i++) {
     const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'dvsan') return dir;
+    if (
+      existsSync(pkg) &&
+      (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'dvsan'
+    )
+      return dir;
     const up = dirname(dir);
     if (up === dir) break;
     dir = up;
@@ -17,7 +21,9 @@ export function projectRoot(from = dirname(fileURLToPath(import.meta.url))): str
 }
 
 export function stationVersion(): string {
-  return (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  return (
+    JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }
+  ).version;
 }
 
 /** Where the station keeps its database and key by default (XDG data home). */

@@ -23,7 +23,9 @@ export function createDispatcher(handlers: Handlers, bus: EventBus, log: Logger)
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
           const field = issue?.path.join('.') || 'params';
-          throw new DvsanError('invalid-params', `${field}: ${issue?.message ?? 'invalid'}`, { field });
+          throw new DvsanError('invalid-params', `${field}: ${issue?.message ?? 'invalid'}`, {
+            field,
+          });
         }
         const handler = handlers[method] as (p: unknown) => Promise<unknown>;
         return { ok: true, result: await handler(parsed.data) };

@@ -1,4 +1,9 @@
-import { DvsanError, type ParsedParams, type Result, type StationMethod } from '../../protocol/index.js';
+import {
+  DvsanError,
+  type ParsedParams,
+  type Result,
+  type StationMethod,
+} from '../../protocol/index.js';
 import { toView } from '../db/nodes-repo.js';
 import type { TasksRepo } from '../db/tasks-repo.js';
 import type { NodeService } from '../nodes/service.js';

@@ -11,7 +11,10 @@ export interface GlobalOptions {
  * The CLI uses the same StationApi as the console: in-process against the local database,
  * or over HTTP against a running station (`--station URL`).
  */
-export async function withClient<T>(opts: GlobalOptions, work: (client: StationClient) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  opts: GlobalOptions,
+  work: (client: StationClient) => Promise<T>,
+): Promise<T> {
   let station: Station | null = null;
   const client = opts.station
     ? new StationClient(remoteTransport(opts.station))
@@ -26,7 +29,12 @@ export async function withClient<T>(opts: GlobalOptions, work: (client: StationC
 const finished = new Set<Task['state']>(['succeeded', 'failed', 'cancelled', 'interrupted']);
 
 /** Follows a task to its end through the event stream, with a slow re-check as a safety net. */
-export function waitForTask(client: StationClient, taskId: string, onUpdate: (t: Task) => void, limitMs = 30 * 60_000): Promise<Task> {
+export function waitForTask(
+  client: StationClient,
+  taskId: string,
+  onUpdate: (t: Task) => void,
+  limitMs = 30 * 60_000,
+): Promise<Task> {
   return new Promise((resolve, reject) => {
     const stop = (t: Task | Error) => {
       clearInterval(recheck);
@@ -41,8 +49,14 @@ export function waitForTask(client: StationClient, taskId: string, onUpdate: (t:
       if (finished.has(t.state)) stop(t);
     };
     const unsubscribe = client.onEvent((e) => e.type === 'task.updated' && seen(e.task));
-    const recheck = setInterval(() => client.call('task/get', { id: taskId }).then(seen, () => undefined), 2000);
-    const limit = setTimeout(() => stop(new Error(`task ${taskId} did not finish in ${limitMs / 60000} minutes`)), limitMs);
+    const recheck = setInterval(
+      () => client.call('task/get', { id: taskId }).then(seen, () => undefined),
+      2000,
+    );
+    const limit = setTimeout(
+      () => stop(new Error(`task ${taskId} did not finish in ${limitMs / 60000} minutes`)),
+      limitMs,
+    );
     client.call('task/get', { id: taskId }).then(seen, () => undefined);
   });
 }

@@ -3,7 +3,14 @@ import type { Inventory, NodeView, Task } from '../../protocol/index.js';
 /** Plain aligned columns for terminals; `--json` output bypasses this. */
 export function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function gib(bytes: number): string {
@@ -11,7 +18,8 @@ export function gib(bytes: number): string {
 }
 
 export function nodesTable(nodes: NodeView[]): string {
-  if (!nodes.length) return 'No nodes yet. Add one with `dvsan node add --name NAME --role unit --address ADDR --key KEYFILE`.';
+  if (!nodes.length)
+    return 'No nodes yet. Add one with `dvsan node add --name NAME --role unit --address ADDR --key KEYFILE`.';
   return table([
     ['NAME', 'ROLE', 'ADDRESS', 'USER', 'HOST KEY', 'STATE', 'AGENT'],
     ...nodes.map((n) => [
@@ -35,9 +43,15 @@ export function inventoryText(inv: Inventory): string {
     `data dir   ${inv.dataDir.path}: ${gib(inv.dataDir.freeBytes)} free of ${gib(inv.dataDir.totalBytes)}`,
     `agent      ${inv.agent.version} on Node ${inv.agent.node}`,
     'nics:',
-    ...inv.nics.map((n) => `  ${n.name} ${n.mac} ${n.addresses.map((a) => a.cidr ?? a.address).join(', ')}${n.speedMbps ? ` ${n.speedMbps} Mb/s` : ''}`),
+    ...inv.nics.map(
+      (n) =>
+        `  ${n.name} ${n.mac} ${n.addresses.map((a) => a.cidr ?? a.address).join(', ')}${n.speedMbps ? ` ${n.speedMbps} Mb/s` : ''}`,
+    ),
     'disks:',
-    ...inv.disks.map((d) => `  ${d.name} ${d.type} ${gib(d.sizeBytes)}${d.mountpoint ? ` on ${d.mountpoint}` : ''}`),
+    ...inv.disks.map(
+      (d) =>
+        `  ${d.name} ${d.type} ${gib(d.sizeBytes)}${d.mountpoint ? ` on ${d.mountpoint}` : ''}`,
+    ),
     'tools:',
     ...Object.entries(inv.tools).map(([k, v]) => `  ${k.padEnd(20)} ${v ?? '-'}`),
   ];
@@ -45,5 +59,7 @@ export function inventoryText(inv: Inventory): string {
 }
 
 export function taskLine(task: Task): string {
-  return `${task.kind} ${task.state} ${task.progress}%` + (task.error ? `: ${task.error.message}` : '');
+  return (
+    `${task.kind} ${task.state} ${task.progress}%` + (task.error ? `: ${task.error.message}` : '')
+  );
 }

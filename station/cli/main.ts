@@ -22,7 +22,9 @@ function registerTaskCommands(program: Command, globals: () => GlobalOptions): v
     .command('wait <id>')
     .description('follow a task to its end')
     .action(async (id: string) => {
-      const t = await withClient(globals(), (c) => waitForTask(c, id, (u) => console.log(taskLine(u))));
+      const t = await withClient(globals(), (c) =>
+        waitForTask(c, id, (u) => console.log(taskLine(u))),
+      );
       if (t.state !== 'succeeded') process.exitCode = 1;
     });
 }
@@ -32,8 +34,16 @@ export async function main(argv: string[]): Promise<void> {
   const program = new Command('dvsan')
     .description('dvsan: distributed virtual SAN control station')
     .version(stationVersion())
-    .option('--data-dir <dir>', 'station data directory', process.env.DVSAN_DATA_DIR ?? defaultDataDir())
-    .option('--station <url>', 'use a running station (e.g. http://127.0.0.1:7300)', process.env.DVSAN_STATION)
+    .option(
+      '--data-dir <dir>',
+      'station data directory',
+      process.env.DVSAN_DATA_DIR ?? defaultDataDir(),
+    )
+    .option(
+      '--station <url>',
+      'use a running station (e.g. http://127.0.0.1:7300)',
+      process.env.DVSAN_STATION,
+    )
     .showHelpAfterError()
     .exitOverride();
   const globals = () => program.opts<GlobalOptions>();

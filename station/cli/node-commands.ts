@@ -1,12 +1,19 @@
 import type { Command } from 'commander';
-import { DvsanError, type NodeAuth, type NodeView, type StationClient } from '../../protocol/index.js';
+import {
+  DvsanError,
+  type NodeAuth,
+  type NodeView,
+  type StationClient,
+} from '../../protocol/index.js';
 import { type GlobalOptions, waitForTask, withClient } from './client.js';
 import { inventoryText, nodesTable } from './format.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 async function byName(client: StationClient, names: string[]): Promise<NodeView[]> {
@@ -33,11 +40,22 @@ export function registerNodeCommands(program: Command, globals: () => GlobalOpti
     .option('--agent', 'authenticate with the keys in ssh-agent')
     .option('--password-stdin', 'read the SSH password from standard input')
     .option('--save-password', 'keep the password (encrypted) across station restarts')
-    .option('--accept-fingerprint [fingerprint]', 'trust the host key: the one shown, or only this SHA256 fingerprint')
+    .option(
+      '--accept-fingerprint [fingerprint]',
+      'trust the host key: the one shown, or only this SHA256 fingerprint',
+    )
     .option('--json', 'print JSON')
     .action(async (o) => {
-      const kinds = [o.key ? 'key' : null, o.agent ? 'agent' : null, o.passwordStdin ? 'password' : null].filter(Boolean);
-      if (kinds.length !== 1) throw new DvsanError('invalid-params', 'choose exactly one of --key FILE, --agent or --password-stdin');
+      const kinds = [
+        o.key ? 'key' : null,
+        o.agent ? 'agent' : null,
+        o.passwordStdin ? 'password' : null,
+      ].filter(Boolean);
+      if (kinds.length !== 1)
+        throw new DvsanError(
+          'invalid-params',
+          'choose exactly one of --key FILE, --agent or --password-stdin',
+        );
       const auth: NodeAuth = o.key
         ? { kind: 'key', keyPath: o.key }
         : o.agent
@@ -45,13 +63,23 @@ export function registerNodeCommands(program: Command, globals: () => GlobalOpti
           : { kind: 'password', password: await readStdin(), save: Boolean(o.savePassword) };
       const port = Number(o.port);
       const added = await withClient(globals(), (c) =>
-        c.call('node/add', { name: o.name, role: o.role, address: o.address, port, user: o.user, auth, acceptFingerprint: o.acceptFingerprint }),
+        c.call('node/add', {
+          name: o.name,
+          role: o.role,
+          address: o.address,
+          port,
+          user: o.user,
+          auth,
+          acceptFingerprint: o.acceptFingerprint,
+        }),
       );
       if (o.json) return console.log(JSON.stringify(added, null, 2));
       console.log(`added ${added.name} (${added.role}) at ${added.address}:${added.port}`);
       if (added.hostKey.state === 'pending') {
         console.log(`host key ${added.hostKey.fingerprint} is not confirmed yet.`);
-        console.log(`Compare it on the node (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then: dvsan node trust ${added.name} ${added.hostKey.fingerprint}`);
+        console.log(
+          `Compare it on the node (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then: dvsan node trust ${added.name} ${added.hostKey.fingerprint}`,
+        );
       } else console.log(`host key ${added.hostKey.fingerprint} trusted`);
     });
 
@@ -83,7 +111,8 @@ export function registerNodeCommands(program: Command, globals: () => GlobalOpti
     .action(async (names: string[], o) => {
       const task = await withClient(globals(), async (c) => {
         const targets = o.all ? await c.call('node/list', {}) : await byName(c, names);
-        if (!targets.length) throw new DvsanError('invalid-params', 'name the nodes to deploy, or use --all');
+        if (!targets.length)
+          throw new DvsanError('invalid-params', 'name the nodes to deploy, or use --all');
         const { taskId } = await c.call('node/deploy', { ids: targets.map((t) => t.id) });
         const shown = new Map<string, string>();
         return waitForTask(c, taskId, (t) => {
@@ -96,7 +125,12 @@ export function registerNodeCommands(program: Command, globals: () => GlobalOpti
         });
       });
       if (o.json) console.log(JSON.stringify(task, null, 2));
-      else console.log(task.state === 'succeeded' ? 'deploy finished' : `deploy ${task.state}: ${task.error?.message ?? ''}`);
+      else
+        console.log(
+          task.state === 'succeeded'
+            ? 'deploy finished'
+            : `deploy ${task.state}: ${task.error?.message ?? ''}`,
+        );
       if (task.state !== 'succeeded') process.exitCode = 1;
     });
 
@@ -108,7 +142,10 @@ export function registerNodeCommands(program: Command, globals: () => GlobalOpti
     .action(async (name: string, o) => {
       const inv = await withClient(globals(), async (c) => {
         const [found] = await byName(c, [name]);
-        return c.call('node/inventory', { id: (found as NodeView).id, refresh: Boolean(o.refresh) });
+        return c.call('node/inventory', {
+          id: (found as NodeView).id,
+          refresh: Boolean(o.refresh),
+        });
       });
       console.log(o.json ? JSON.stringify(inv, null, 2) : inventoryText(inv));
     });
@@ -129,7 +166,11 @@ export function registerNodeCommands(program: Command, globals: () => GlobalOpti
     .description('print the sudoers rule that lets a non-root SSH user run only the agent')
     .requiredOption('--user <user>', 'the SSH user on the node')
     .action(async (o) => {
-      const { rule } = await withClient(globals(), (c) => c.call('node/sudoersRule', { user: o.user }));
-      console.log(`# /etc/sudoers.d/dvsan (mode 0440); also create /opt/dvsan owned by ${o.user}\n${rule}`);
+      const { rule } = await withClient(globals(), (c) =>
+        c.call('node/sudoersRule', { user: o.user }),
+      );
+      console.log(
+        `# /etc/sudoers.d/dvsan (mode 0440); also create /opt/dvsan owned by ${o.user}\n${rule}`,
+      );
     });
 }

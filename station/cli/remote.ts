@@ -1,5 +1,9 @@
 import WebSocket from 'ws';
-import { type StationEvent, stationEventSchema, type StationTransport } from '../../protocol/index.js';
+import {
+  type StationEvent,
+  stationEventSchema,
+  type StationTransport,
+} from '../../protocol/index.js';
 
 /** The CLI's way to a running station: the same HTTP + WebSocket API the console uses. */
 export function remoteTransport(baseUrl: string): StationTransport {
@@ -15,7 +19,14 @@ export function remoteTransport(baseUrl: string): StationTransport {
         });
         return (await res.json()) as { ok: true; result: unknown } | { ok: false; error: unknown };
       } catch (err) {
-        return { ok: false, error: { name: 'DvsanError', code: 'internal', message: `cannot reach the station at ${base}: ${(err as Error).message}` } };
+        return {
+          ok: false,
+          error: {
+            name: 'DvsanError',
+            code: 'internal',
+            message: `cannot reach the station at ${base}: ${(err as Error).message}`,
+          },
+        };
       }
     },
     subscribe(listener: (e: StationEvent) => void) {

@@ -21,13 +21,17 @@ export class Database {
     const db = new Database(raw);
     // WAL lets the console read while a task writes; a busy timeout covers a CLI and a
     // server sharing the same file.
-    await db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+    await db.exec(
+      'PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
+    );
     await db.migrate();
     return db;
   }
 
   exec(sql: string): Promise<void> {
-    return new Promise((resolve, reject) => this.db.exec(sql, (err) => (err ? reject(err) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.db.exec(sql, (err) => (err ? reject(err) : resolve())),
+    );
   }
 
   run(sql: string, params: Param[] = []): Promise<{ changes: number }> {
@@ -86,6 +90,8 @@ export class Database {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.db.close((err) => (err ? reject(err) : resolve())),
+    );
   }
 }

@@ -133,7 +133,10 @@ export class NodesRepo {
   }
 
   async findByEndpoint(address: string, port: number): Promise<NodeRecord | undefined> {
-    const row = await this.db.get<NodeRow>('SELECT * FROM nodes WHERE address = ? AND port = ?', [address, port]);
+    const row = await this.db.get<NodeRow>('SELECT * FROM nodes WHERE address = ? AND port = ?', [
+      address,
+      port,
+    ]);
     return row ? fromRow(row) : undefined;
   }
 
@@ -143,8 +146,22 @@ export class NodesRepo {
       `INSERT INTO nodes (id, name, role, address, port, user, auth_kind, key_path, secret_enc,
         host_key_fingerprint, host_key_state, state, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [n.id, n.name, n.role, n.address, n.port, n.user, n.authKind, n.keyPath, n.secretEnc,
-        n.hostKeyFingerprint, n.hostKeyState, n.state, n.createdAt, now],
+      [
+        n.id,
+        n.name,
+        n.role,
+        n.address,
+        n.port,
+        n.user,
+        n.authKind,
+        n.keyPath,
+        n.secretEnc,
+        n.hostKeyFingerprint,
+        n.hostKeyState,
+        n.state,
+        n.createdAt,
+        now,
+      ],
     );
   }
 

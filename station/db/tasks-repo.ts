@@ -42,9 +42,19 @@ export class TasksRepo {
          steps_json = excluded.steps_json, log_json = excluded.log_json, error_json = excluded.error_json,
          result_json = excluded.result_json,
          updated_at = excluded.updated_at`,
-      [t.id, t.kind, JSON.stringify(t.targets), t.state, t.progress, JSON.stringify(t.steps),
-        JSON.stringify(t.log), t.error ? JSON.stringify(t.error) : null,
-        t.result ? JSON.stringify(t.result) : null, t.createdAt, t.updatedAt],
+      [
+        t.id,
+        t.kind,
+        JSON.stringify(t.targets),
+        t.state,
+        t.progress,
+        JSON.stringify(t.steps),
+        JSON.stringify(t.log),
+        t.error ? JSON.stringify(t.error) : null,
+        t.result ? JSON.stringify(t.result) : null,
+        t.createdAt,
+        t.updatedAt,
+      ],
     );
   }
 
@@ -54,7 +64,10 @@ export class TasksRepo {
   }
 
   async list(limit = 500): Promise<Task[]> {
-    const rows = await this.db.all<TaskRow>('SELECT * FROM tasks ORDER BY created_at DESC LIMIT ?', [limit]);
+    const rows = await this.db.all<TaskRow>(
+      'SELECT * FROM tasks ORDER BY created_at DESC LIMIT ?',
+      [limit],
+    );
     return rows.map(fromRow);
   }
 

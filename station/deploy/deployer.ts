@@ -3,7 +3,14 @@ import type { SshSession } from '../ssh/session.js';
 import { shellQuote } from '../ssh/quote.js';
 import { pinnedRuntime, type AgentBundle, type RuntimeSource } from './artifacts.js';
 import { parseProbe, planDeploy } from './plan.js';
-import { agentDir, installExit, installScript, nodeBase, probeScript, runtimeDir } from './remote-scripts.js';
+import {
+  agentDir,
+  installExit,
+  installScript,
+  nodeBase,
+  probeScript,
+  runtimeDir,
+} from './remote-scripts.js';
 
 export interface DeployOutcome {
   version: string;
@@ -40,9 +47,16 @@ export async function deployAgent(
   };
   progress(5, 'checking the node');
   const rtDir = runtimeDir(pinnedRuntime.version);
-  const probe = await run(sh(probeScript, [agentDir(bundle.version), rtDir, nodeBase, bundle.sha256]), undefined, 20_000);
+  const probe = await run(
+    sh(probeScript, [agentDir(bundle.version), rtDir, nodeBase, bundle.sha256]),
+    undefined,
+    20_000,
+  );
   if (probe.code !== 0) {
-    throw new DvsanError('deploy-failed', `the probe failed on the node (exit ${probe.code}): ${probe.stderr.trim().slice(0, 300)}`);
+    throw new DvsanError(
+      'deploy-failed',
+      `the probe failed on the node (exit ${probe.code}): ${probe.stderr.trim().slice(0, 300)}`,
+    );
   }
   const facts = parseProbe(probe.stdout.toString('utf8'));
   const plan = planDeploy({
@@ -57,8 +71,15 @@ export async function deployAgent(
     return { ...outcome, runtime: plan.nodePath, roundTrips, alreadyCurrent: true };
   }
   if (plan.pushRuntime && runtime.source) {
-    progress(15, `pushing the Node ${runtime.source.version} runtime (${Math.round(runtime.source.size / 1048576)} MiB)`);
-    const result = await run(sh(installScript, [`${rtDir}/bin`, 'node', pinnedRuntime.sha256, '-']), await runtime.bytes(), 300_000);
+    progress(
+      15,
+      `pushing the Node ${runtime.source.version} runtime (${Math.round(runtime.source.size / 1048576)} MiB)`,
+    );
+    const result = await run(
+      sh(installScript, [`${rtDir}/bin`, 'node', pinnedRuntime.sha256, '-']),
+      await runtime.bytes(),
+      300_000,
+    );
     checkInstall(result.code, result.stderr, 'the Node runtime');
   }
   progress(70, 'installing the agent');
@@ -68,16 +89,31 @@ export async function deployAgent(
   );
   checkInstall(installed.code, installed.stderr, 'the agent');
   progress(100, 'agent installed');
-  return { ...outcome, runtime: plan.nodePath, roundTrips, pushedRuntime: plan.pushRuntime, alreadyCurrent: false };
+  return {
+    ...outcome,
+    runtime: plan.nodePath,
+    roundTrips,
+    pushedRuntime: plan.pushRuntime,
+    alreadyCurrent: false,
+  };
 }
 
 function checkInstall(code: number | null, stderr: string, what: string): void {
   if (code === 0) return;
   if (code === installExit.write) {
-    throw new DvsanError('disk-full', `writing ${what} under /opt/dvsan failed on the node (disk full or read-only?): free some space and deploy again. Nothing was left half-written.`);
+    throw new DvsanError(
+      'disk-full',
+      `writing ${what} under /opt/dvsan failed on the node (disk full or read-only?): free some space and deploy again. Nothing was left half-written.`,
+    );
   }
   if (code === installExit.checksum) {
-    throw new DvsanError('deploy-failed', `${what} arrived corrupted (checksum mismatch); nothing was installed. Deploy again.`);
+    throw new DvsanError(
+      'deploy-failed',
+      `${what} arrived corrupted (checksum mismatch); nothing was installed. Deploy again.`,
+    );
   }
-  throw new DvsanError('deploy-failed', `installing ${what} failed on the node (exit ${code}): ${stderr.trim().slice(0, 300)}`);
+  throw new DvsanError(
+    'deploy-failed',
+    `installing ${what} failed on the node (exit ${code}): ${stderr.trim().slice(0, 300)}`,
+  );
 }

@@ -27,7 +27,10 @@ export function parseProbe(text: string): ProbeFacts {
   const uid = Number(kv.get('uid'));
   const arch = kv.get('arch');
   if (!arch || !Number.isFinite(freeKb) || !Number.isInteger(uid)) {
-    throw new DvsanError('deploy-failed', 'the node answered the probe with something unreadable; is it a Linux system with a POSIX shell?');
+    throw new DvsanError(
+      'deploy-failed',
+      'the node answered the probe with something unreadable; is it a Linux system with a POSIX shell?',
+    );
   }
   return {
     currentNode: safePath.test(current) ? current : null,
@@ -68,18 +71,36 @@ export function planDeploy({ facts, agent, runtime, runtimeNodePath }: PlanInput
   const pushRuntime = !hasNode && !runtimeThere;
   if (pushRuntime) {
     if (runtime === null) {
-      throw new DvsanError('no-node-runtime', `the node has no Node.js ≥${minNodeMajor} and the station has no runtime to push: install Node.js ${minNodeMajor} or newer on the node.`);
+      throw new DvsanError(
+        'no-node-runtime',
+        `the node has no Node.js ≥${minNodeMajor} and the station has no runtime to push: install Node.js ${minNodeMajor} or newer on the node.`,
+      );
     }
     if (facts.arch !== 'x86_64') {
-      throw new DvsanError('no-node-runtime', `the node is ${facts.arch} and has no Node.js ≥${minNodeMajor}; dvsan carries a runtime for x86_64 only. Install Node.js ${minNodeMajor} or newer on the node.`);
+      throw new DvsanError(
+        'no-node-runtime',
+        `the node is ${facts.arch} and has no Node.js ≥${minNodeMajor}; dvsan carries a runtime for x86_64 only. Install Node.js ${minNodeMajor} or newer on the node.`,
+      );
     }
   }
-  const needKb = Math.ceil((agent.size + (pushRuntime && runtime ? runtime.size : 0)) / 1024) + 1024;
+  const needKb =
+    Math.ceil((agent.size + (pushRuntime && runtime ? runtime.size : 0)) / 1024) + 1024;
   if (facts.freeKb < needKb) {
-    throw new DvsanError('disk-full', `the node has ${Math.floor(facts.freeKb / 1024)} MiB free under /opt/dvsan but the agent needs ${Math.ceil(needKb / 1024)} MiB: free some space on the node and deploy again.`, { freeKb: facts.freeKb, needKb });
+    throw new DvsanError(
+      'disk-full',
+      `the node has ${Math.floor(facts.freeKb / 1024)} MiB free under /opt/dvsan but the agent needs ${Math.ceil(needKb / 1024)} MiB: free some space on the node and deploy again.`,
+      { freeKb: facts.freeKb, needKb },
+    );
   }
   if (!facts.writable) {
-    throw new DvsanError('deploy-failed', 'the login user cannot write under /opt/dvsan: log in as root, or create /opt/dvsan owned by that user and add the sudoers rule dvsan prints (`dvsan node sudoers`).');
+    throw new DvsanError(
+      'deploy-failed',
+      'the login user cannot write under /opt/dvsan: log in as root, or create /opt/dvsan owned by that user and add the sudoers rule dvsan prints (`dvsan node sudoers`).',
+    );
   }
-  return { action: 'install', pushRuntime, nodePath: hasNode && facts.nodePath ? facts.nodePath : runtimeNodePath };
+  return {
+    action: 'install',
+    pushRuntime,
+    nodePath: hasNode && facts.nodePath ? facts.nodePath : runtimeNodePath,
+  };
 }

@@ -18,9 +18,16 @@ export class MemorySecrets {
 }
 
 /** Builds the SSH options for a stored node, refusing keys the admin has not confirmed. */
-export function connectOptionsFor(node: NodeRecord, secrets: SecretBox, memory: MemorySecrets): ConnectOptions {
+export function connectOptionsFor(
+  node: NodeRecord,
+  secrets: SecretBox,
+  memory: MemorySecrets,
+): ConnectOptions {
   if (node.hostKeyState !== 'trusted') {
-    throw new DvsanError('host-key-unconfirmed', `the host key of ${node.name} (${node.hostKeyFingerprint}) is not confirmed yet: compare it with the node and confirm it in the console or with \`dvsan node trust ${node.name} ${node.hostKeyFingerprint}\`.`);
+    throw new DvsanError(
+      'host-key-unconfirmed',
+      `the host key of ${node.name} (${node.hostKeyFingerprint}) is not confirmed yet: compare it with the node and confirm it in the console or with \`dvsan node trust ${node.name} ${node.hostKeyFingerprint}\`.`,
+    );
   }
   return {
     address: node.address,
@@ -40,7 +47,10 @@ function authFor(node: NodeRecord, secrets: SecretBox, memory: MemorySecrets): S
     case 'password': {
       const password = node.secretEnc ? secrets.open(node.secretEnc) : memory.get(node.id);
       if (password === undefined) {
-        throw new DvsanError('ssh-auth-failed', `the password for ${node.name} was not saved and the station restarted since: enter it again (remove and add the node, saving the password if you like).`);
+        throw new DvsanError(
+          'ssh-auth-failed',
+          `the password for ${node.name} was not saved and the station restarted since: enter it again (remove and add the node, saving the password if you like).`,
+        );
       }
       return { kind: 'password', password };
     }

@@ -52,7 +52,8 @@ export class NodeService {
    * database as it was. The host key seen is recorded for the admin to confirm.
    */
   async add(p: ParsedParams<'node/add'>): Promise<NodeView> {
-    if (await this.d.repo.findByName(p.name)) throw new DvsanError('conflict', `a node named ${p.name} already exists`);
+    if (await this.d.repo.findByName(p.name))
+      throw new DvsanError('conflict', `a node named ${p.name} already exists`);
     if (await this.d.repo.findByEndpoint(p.address, p.port)) {
       throw new DvsanError('conflict', `${p.address}:${p.port} is already added`);
     }
@@ -60,13 +61,22 @@ export class NodeService {
       address: p.address,
       port: p.port,
       user: p.user,
-      auth: p.auth.kind === 'key' ? { kind: 'key', keyPath: p.auth.keyPath } : p.auth.kind === 'agent' ? { kind: 'agent' } : { kind: 'password', password: p.auth.password },
+      auth:
+        p.auth.kind === 'key'
+          ? { kind: 'key', keyPath: p.auth.keyPath }
+          : p.auth.kind === 'agent'
+            ? { kind: 'agent' }
+            : { kind: 'password', password: p.auth.password },
       trustedFingerprint: null,
     });
     session.close();
     const seen = session.fingerprint;
     if (typeof p.acceptFingerprint === 'string' && p.acceptFingerprint !== seen) {
-      throw new DvsanError('host-key-unconfirmed', `${p.address} presents the host key ${seen}, not the ${p.acceptFingerprint} you expected: nothing was added. Check the node.`, { presented: seen });
+      throw new DvsanError(
+        'host-key-unconfirmed',
+        `${p.address} presents the host key ${seen}, not the ${p.acceptFingerprint} you expected: nothing was added. Check the node.`,
+        { presented: seen },
+      );
     }
     const node: NodeRecord = {
       id: randomUUID(),
@@ -77,7 +87,8 @@ export class NodeService {
       user: p.user,
       authKind: p.auth.kind,
       keyPath: p.auth.kind === 'key' ? p.auth.keyPath : null,
-      secretEnc: p.auth.kind === 'password' && p.auth.save ? this.d.secrets.seal(p.auth.password) : null,
+      secretEnc:
+        p.auth.kind === 'password' && p.auth.save ? this.d.secrets.seal(p.auth.password) : null,
       hostKeyFingerprint: seen,
       hostKeyState: p.acceptFingerprint ? 'trusted' : 'pending',
       state: 'new',
@@ -101,16 +112,26 @@ export class NodeService {
   async trustHostKey(id: string, fingerprint: string): Promise<NodeView> {
     const node = await this.get(id);
     if (fingerprint !== node.hostKeyFingerprint) {
-      const opts = connectOptionsFor({ ...node, hostKeyState: 'trusted' }, this.d.secrets, this.d.memory);
+      const opts = connectOptionsFor(
+        { ...node, hostKeyState: 'trusted' },
+        this.d.secrets,
+        this.d.memory,
+      );
       const session = await SshSession.connect({ ...opts, trustedFingerprint: null });
       session.close();
       if (session.fingerprint !== fingerprint) {
-        throw new DvsanError('host-key-unconfirmed', `${node.name} presents ${session.fingerprint}, not ${fingerprint}: nothing changed.`, { presented: session.fingerprint });
+        throw new DvsanError(
+          'host-key-unconfirmed',
+          `${node.name} presents ${session.fingerprint}, not ${fingerprint}: nothing changed.`,
+          { presented: session.fingerprint },
+        );
       }
     }
     this.d.pool.drop(id);
     this.dropAgent(id);
-    return this.changed(await this.d.repo.update(id, { hostKeyFingerprint: fingerprint, hostKeyState: 'trusted' }));
+    return this.changed(
+      await this.d.repo.update(id, { hostKeyFingerprint: fingerprint, hostKeyState: 'trusted' }),
+    );
   }
 
   async remove(id: string): Promise<boolean> {
@@ -127,47 +148,72 @@ export class NodeService {
     const nodes = await Promise.all([...new Set(ids)].map((id) => this.get(id)));
     const unconfirmed = nodes.filter((n) => n.hostKeyState !== 'trusted');
     if (unconfirmed.length) {
-      throw new DvsanError('host-key-unconfirmed', `confirm the host key first for: ${unconfirmed.map((n) => n.name).join(', ')}`);
+      throw new DvsanError(
+        'host-key-unconfirmed',
+        `confirm the host key first for: ${unconfirmed.map((n) => n.name).join(', ')}`,
+      );
     }
     const bundle = await this.d.bundle();
     const source = await this.d.runtime();
     let runtimeBytes: Promise<Buffer> | null = null;
-    const runtime = { source, bytes: () => (runtimeBytes ??= readVerifiedRuntime(source as RuntimeSource)) };
-    const task = await this.d.tasks.start('node.deploy', nodes.map((n) => n.id), nodes.map((n) => n.name), async (ctx) => {
-      const outcomes: Record<string, unknown> = {};
-      await boundedPool(nodes, this.d.deployConcurrency, async (node, index) => {
-        const step = ctx.step(index);
-        try {
-          await this.update(node.id, { state: 'deploying', lastError: null });
-          const session = await this.session(node);
-          const outcome = await deployAgent(session, bundle, runtime, (pct, msg) => step.progress(pct * 0.9, msg));
-          if (!outcome.alreadyCurrent) this.dropAgent(node.id);
-          await this.update(node.id, {
-            agentVersion: outcome.version,
-            agentSha256: outcome.sha256,
-            agentRuntime: outcome.runtime,
-            agentDeployedAt: outcome.alreadyCurrent ? (node.agentDeployedAt ?? new Date().toISOString()) : new Date().toISOString(),
-          });
-          // Starting the new agent (agent.hello) is the check that it runs; a current node
-          // with an inventory needs neither.
-          if (!outcome.alreadyCurrent || !node.inventory) {
-            step.progress(95, 'starting the agent and reading the inventory');
-            await this.refreshInventory(node.id).catch((err: unknown) => {
-              throw new DvsanError('deploy-failed', `the agent was installed but does not answer: ${(err as Error).message}`);
+    const runtime = {
+      source,
+      bytes: () => (runtimeBytes ??= readVerifiedRuntime(source as RuntimeSource)),
+    };
+    const task = await this.d.tasks.start(
+      'node.deploy',
+      nodes.map((n) => n.id),
+      nodes.map((n) => n.name),
+      async (ctx) => {
+        const outcomes: Record<string, unknown> = {};
+        await boundedPool(nodes, this.d.deployConcurrency, async (node, index) => {
+          const step = ctx.step(index);
+          try {
+            await this.update(node.id, { state: 'deploying', lastError: null });
+            const session = await this.session(node);
+            const outcome = await deployAgent(session, bundle, runtime, (pct, msg) =>
+              step.progress(pct * 0.9, msg),
+            );
+            if (!outcome.alreadyCurrent) this.dropAgent(node.id);
+            await this.update(node.id, {
+              agentVersion: outcome.version,
+              agentSha256: outcome.sha256,
+              agentRuntime: outcome.runtime,
+              agentDeployedAt: outcome.alreadyCurrent
+                ? (node.agentDeployedAt ?? new Date().toISOString())
+                : new Date().toISOString(),
             });
+            // Starting the new agent (agent.hello) is the check that it runs; a current node
+            // with an inventory needs neither.
+            if (!outcome.alreadyCurrent || !node.inventory) {
+              step.progress(95, 'starting the agent and reading the inventory');
+              await this.refreshInventory(node.id).catch((err: unknown) => {
+                throw new DvsanError(
+                  'deploy-failed',
+                  `the agent was installed but does not answer: ${(err as Error).message}`,
+                );
+              });
+            }
+            await this.update(node.id, { state: 'ready' });
+            outcomes[node.name] = { ok: true, ...outcome };
+            ctx.finishStep(index, {
+              ok: true,
+              message: outcome.alreadyCurrent
+                ? `already current (${outcome.roundTrips} round trip)`
+                : `installed ${outcome.version}`,
+            });
+          } catch (err) {
+            const error = toErrorShape(err);
+            await this.update(node.id, { state: 'error', lastError: error.message }).catch(
+              () => undefined,
+            );
+            outcomes[node.name] = { ok: false, error };
+            ctx.finishStep(index, { ok: false, error });
           }
-          await this.update(node.id, { state: 'ready' });
-          outcomes[node.name] = { ok: true, ...outcome };
-          ctx.finishStep(index, { ok: true, message: outcome.alreadyCurrent ? `already current (${outcome.roundTrips} round trip)` : `installed ${outcome.version}` });
-        } catch (err) {
-          const error = toErrorShape(err);
-          await this.update(node.id, { state: 'error', lastError: error.message }).catch(() => undefined);
-          outcomes[node.name] = { ok: false, error };
-          ctx.finishStep(index, { ok: false, error });
-        }
-      });
-      return { nodes: outcomes };
-    });
+        });
+        return { nodes: outcomes };
+      },
+    );
     return task.id;
   }
 
@@ -185,7 +231,9 @@ export class NodeService {
   }
 
   private async session(node: NodeRecord): Promise<SshSession> {
-    return this.d.pool.get(node.id, async () => connectOptionsFor(await this.get(node.id), this.d.secrets, this.d.memory));
+    return this.d.pool.get(node.id, async () =>
+      connectOptionsFor(await this.get(node.id), this.d.secrets, this.d.memory),
+    );
   }
 
   /** One long-lived agent process per node, started on first use. */
@@ -200,7 +248,8 @@ export class NodeService {
     }
     const opening = (async () => {
       const node = await this.get(id);
-      if (!node.agentVersion) throw new DvsanError('agent-error', `${node.name} has no agent yet: deploy it first.`);
+      if (!node.agentVersion)
+        throw new DvsanError('agent-error', `${node.name} has no agent yet: deploy it first.`);
       const launcher = agentLauncher(node.agentVersion);
       const argv = node.user === 'root' ? [launcher, 'rpc'] : ['sudo', '-n', launcher, 'rpc'];
       const client = await AgentClient.open(await this.session(node), shellQuote(argv));

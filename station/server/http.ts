@@ -24,9 +24,17 @@ const statusFor: Partial<Record<ErrorCode, number>> = {
  * `/api/events` WebSocket. Only loopback is served until login arrives, and requests whose
  * Host or Origin is not the station itself are refused (DNS rebinding, cross-site posts).
  */
-export async function startServer(transport: StationTransport, opts: ServeOptions): Promise<FastifyInstance> {
+export async function startServer(
+  transport: StationTransport,
+  opts: ServeOptions,
+): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
-  const allowedHosts = new Set([`127.0.0.1:${opts.port}`, `localhost:${opts.port}`, `[::1]:${opts.port}`, `${opts.host}:${opts.port}`]);
+  const allowedHosts = new Set([
+    `127.0.0.1:${opts.port}`,
+    `localhost:${opts.port}`,
+    `[::1]:${opts.port}`,
+    `${opts.host}:${opts.port}`,
+  ]);
   const sameSite = (req: FastifyRequest) => {
     if (!allowedHosts.has(req.headers.host ?? '')) return false;
     const origin = req.headers.origin;
@@ -36,13 +44,27 @@ export async function startServer(transport: StationTransport, opts: ServeOption
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   app.addHook('onRequest', async (req, reply) => {
     if (req.url.startsWith('/api/') && !sameSite(req)) {
-      await reply.code(403).send({ ok: false, error: { name: 'DvsanError', code: 'forbidden', message: 'request from another site or host name refused' } });
+      await reply.code(403).send({
+        ok: false,
+        error: {
+          name: 'DvsanError',
+          code: 'forbidden',
+          message: 'request from another site or host name refused',
+        },
+      });
     }
   });
 
   app.post<{ Params: { method: string } }>('/api/call/:method', async (req, reply) => {
     if (!req.headers['content-type']?.startsWith('application/json')) {
-      return reply.code(415).send({ ok: false, error: { name: 'DvsanError', code: 'invalid-params', message: 'send JSON (Content-Type: application/json)' } });
+      return reply.code(415).send({
+        ok: false,
+        error: {
+          name: 'DvsanError',
+          code: 'invalid-params',
+          message: 'send JSON (Content-Type: application/json)',
+        },
+      });
     }
     const answer = await transport.call(req.params.method, req.body);
     if (answer.ok) return reply.send(answer);
@@ -61,7 +83,9 @@ export async function startServer(transport: StationTransport, opts: ServeOption
   if (existsSync(opts.rendererDir)) {
     await app.register(fastifyStatic, { root: opts.rendererDir, index: 'index.html' });
   } else {
-    app.get('/', async (_req, reply) => reply.type('text/plain').send('The console is not built: run `npm run build`.\n'));
+    app.get('/', async (_req, reply) =>
+      reply.type('text/plain').send('The console is not built: run `npm run build`.\n'),
+    );
   }
   await app.listen({ host: opts.host, port: opts.port });
   return app;

@@ -5,9 +5,7 @@ import { type Endpoint, sshConnectError } from './errors.js';
 import { decideHostKey, sshFingerprint } from './fingerprint.js';
 
 export type SshAuth =
-  | { kind: 'key'; keyPath: string }
-  | { kind: 'agent' }
-  | { kind: 'password'; password: string };
+  { kind: 'key'; keyPath: string } | { kind: 'agent' } | { kind: 'password'; password: string };
 
 export interface ConnectOptions extends Endpoint {
   auth: SshAuth;
@@ -68,28 +66,28 @@ export class SshSession {
       });
       try {
         client.connect({
-        ...config,
-        host: opts.address,
-        port: opts.port,
-        username: opts.user,
-        readyTimeout: timeoutMs,
-        keepaliveInterval: 15_000,
-        keepaliveCountMax: 3,
-        hostVerifier: (key: Buffer) => {
-          presented = sshFingerprint(key);
-          const decision = decideHostKey(opts.trustedFingerprint, presented);
-          if (decision.action === 'refuse-changed') {
-            refused = new DvsanError(
-              'host-key-changed',
-              `the host key of ${opts.address}:${opts.port} changed: dvsan trusted ${decision.expected} but the node now presents ${decision.presented}. ` +
-                'If the node was reinstalled, confirm the new key; otherwise someone may be intercepting the connection. Nothing was sent.',
-              { expected: decision.expected, presented: decision.presented },
-            );
-            return false;
-          }
-          return true;
-        },
-      });
+          ...config,
+          host: opts.address,
+          port: opts.port,
+          username: opts.user,
+          readyTimeout: timeoutMs,
+          keepaliveInterval: 15_000,
+          keepaliveCountMax: 3,
+          hostVerifier: (key: Buffer) => {
+            presented = sshFingerprint(key);
+            const decision = decideHostKey(opts.trustedFingerprint, presented);
+            if (decision.action === 'refuse-changed') {
+              refused = new DvsanError(
+                'host-key-changed',
+                `the host key of ${opts.address}:${opts.port} changed: dvsan trusted ${decision.expected} but the node now presents ${decision.presented}. ` +
+                  'If the node was reinstalled, confirm the new key; otherwise someone may be intercepting the connection. Nothing was sent.',
+                { expected: decision.expected, presented: decision.presented },
+              );
+              return false;
+            }
+            return true;
+          },
+        });
       } catch (err) {
         // ssh2 throws synchronously for keys it cannot parse (e.g. encrypted without a passphrase).
         fail(new DvsanError('key-file', `the key cannot be used: ${(err as Error).message}`));
@@ -98,16 +96,27 @@ export class SshSession {
   }
 
   /** Runs one command (argv already quoted by the caller) and collects its output. */
-  exec(command: string, opts: { stdin?: Buffer | string; timeoutMs?: number } = {}): Promise<ExecResult> {
+  exec(
+    command: string,
+    opts: { stdin?: Buffer | string; timeoutMs?: number } = {},
+  ): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       this.client.exec(command, (err, stream) => {
-        if (err) return reject(new DvsanError('ssh-unreachable', `the node refused to run a command: ${err.message}`));
+        if (err)
+          return reject(
+            new DvsanError('ssh-unreachable', `the node refused to run a command: ${err.message}`),
+          );
         const out: Buffer[] = [];
         let errText = '';
         const timer = opts.timeoutMs
           ? setTimeout(() => {
               stream.close();
-              reject(new DvsanError('ssh-timeout', `a command on the node did not finish in ${opts.timeoutMs} ms`));
+              reject(
+                new DvsanError(
+                  'ssh-timeout',
+                  `a command on the node did not finish in ${opts.timeoutMs} ms`,
+                ),
+              );
             }, opts.timeoutMs)
           : undefined;
         stream.on('data', (d: Buffer) => out.push(d));
@@ -116,7 +125,12 @@ export class SshSession {
         });
         stream.on('close', (code: number | null, signal: string | null) => {
           clearTimeout(timer);
-          resolve({ code: code ?? null, signal: signal ?? null, stdout: Buffer.concat(out), stderr: errText });
+          resolve({
+            code: code ?? null,
+            signal: signal ?? null,
+            stdout: Buffer.concat(out),
+            stderr: errText,
+          });
         });
         if (opts.stdin !== undefined) stream.end(opts.stdin);
         else stream.end();
@@ -136,7 +150,11 @@ async function authConfig(opts: ConnectOptions): Promise<Partial<ConnectConfig>>
       return { password: opts.auth.password, tryKeyboard: false };
     case 'agent': {
       const agent = process.env.SSH_AUTH_SOCK;
-      if (!agent) throw new DvsanError('key-file', 'no ssh-agent is running for the station (SSH_AUTH_SOCK is not set): start one or use a key file.');
+      if (!agent)
+        throw new DvsanError(
+          'key-file',
+          'no ssh-agent is running for the station (SSH_AUTH_SOCK is not set): start one or use a key file.',
+        );
       return { agent };
     }
     case 'key': {
@@ -144,10 +162,16 @@ async function authConfig(opts: ConnectOptions): Promise<Partial<ConnectConfig>>
       try {
         privateKey = await readFile(opts.auth.keyPath);
       } catch (err) {
-        throw new DvsanError('key-file', `cannot read the key file ${opts.auth.keyPath}: ${(err as NodeJS.ErrnoException).code ?? 'error'}. Give the path of a private key on the station.`);
+        throw new DvsanError(
+          'key-file',
+          `cannot read the key file ${opts.auth.keyPath}: ${(err as NodeJS.ErrnoException).code ?? 'error'}. Give the path of a private key on the station.`,
+        );
       }
       if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey.toString('utf8', 0, 200))) {
-        throw new DvsanError('key-file', `${opts.auth.keyPath} is not a private key file (expected "-----BEGIN ... PRIVATE KEY-----").`);
+        throw new DvsanError(
+          'key-file',
+          `${opts.auth.keyPath} is not a private key file (expected "-----BEGIN ... PRIVATE KEY-----").`,
+        );
       }
       return { privateKey };
     }

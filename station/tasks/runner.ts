@@ -11,7 +11,10 @@ export interface StepHandle {
 export interface TaskContext {
   step(index: number): StepHandle;
   /** Marks one step finished; a failed step does not stop the others (per-node work). */
-  finishStep(index: number, outcome: { ok: true; message: string } | { ok: false; error: ErrorShape }): void;
+  finishStep(
+    index: number,
+    outcome: { ok: true; message: string } | { ok: false; error: ErrorShape },
+  ): void;
   log(level: Task['log'][number]['level'], message: string): void;
   signal: AbortSignal;
 }
@@ -56,10 +59,14 @@ export class TaskRunner {
     const stepErrors: ErrorShape[] = [];
     const changed = () => {
       task.updatedAt = new Date().toISOString();
-      task.progress = Math.round(task.steps.reduce((sum, s) => sum + s.progress, 0) / Math.max(1, task.steps.length));
+      task.progress = Math.round(
+        task.steps.reduce((sum, s) => sum + s.progress, 0) / Math.max(1, task.steps.length),
+      );
       const snapshot = structuredClone(task);
       this.bus.emit({ type: 'task.updated', task: snapshot });
-      saving = saving.then(() => this.repo.save(snapshot)).catch((err) => this.log.error({ err }, 'saving a task failed'));
+      saving = saving
+        .then(() => this.repo.save(snapshot))
+        .catch((err) => this.log.error({ err }, 'saving a task failed'));
     };
     const ctx: TaskContext = {
       signal: controller.signal,
@@ -80,7 +87,12 @@ export class TaskRunner {
         s.state = outcome.ok ? 'succeeded' : 'failed';
         s.message = outcome.ok ? outcome.message : outcome.error.message;
         if (!outcome.ok) stepErrors.push(outcome.error);
-        if (!outcome.ok) task.log.push({ at: new Date().toISOString(), level: 'error', message: `${s.name}: ${outcome.error.message}` });
+        if (!outcome.ok)
+          task.log.push({
+            at: new Date().toISOString(),
+            level: 'error',
+            message: `${s.name}: ${outcome.error.message}`,
+          });
         changed();
       },
       log: (level, message) => {
@@ -94,7 +106,11 @@ export class TaskRunner {
         task.result = result;
         task.state = failed.length ? 'failed' : 'succeeded';
         if (failed.length) {
-          task.error = { name: 'DvsanError', code: stepErrors[0]?.code ?? 'internal', message: `${failed.length} of ${task.steps.length} failed: ${failed.map((s) => `${s.name}: ${s.message}`).join('; ')}` };
+          task.error = {
+            name: 'DvsanError',
+            code: stepErrors[0]?.code ?? 'internal',
+            message: `${failed.length} of ${task.steps.length} failed: ${failed.map((s) => `${s.name}: ${s.message}`).join('; ')}`,
+          };
         }
       })
       .catch((err) => {
@@ -105,7 +121,10 @@ export class TaskRunner {
         changed();
         this.running.delete(task.id);
       });
-    this.running.set(task.id, done.then(() => saving));
+    this.running.set(
+      task.id,
+      done.then(() => saving),
+    );
     return structuredClone(task);
   }
 
@@ -116,7 +135,11 @@ export class TaskRunner {
 }
 
 /** Runs `items` through `worker` with at most `limit` at once. */
-export async function boundedPool<T>(items: T[], limit: number, worker: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function boundedPool<T>(
+  items: T[],
+  limit: number,
+  worker: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {

@@ -16,7 +16,8 @@ let station: RunningStation;
 let browser: Browser;
 let page: Page;
 
-const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+const shot = (name: string) =>
+  page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 const byTestId = (id: string) => page.getByTestId(id);
 
 describe.skipIf(!isRoot)('console: nodes', () => {
@@ -48,7 +49,9 @@ describe.skipIf(!isRoot)('console: nodes', () => {
     await byTestId('add-node-port').fill('2222');
     await byTestId('add-node-key-path').fill(lab.keyPath);
     await byTestId('add-node-submit').click();
-    await expect.poll(() => byTestId('add-node-error').textContent(), { timeout: 15_000 }).toMatch(/is sshd running/);
+    await expect
+      .poll(() => byTestId('add-node-error').textContent(), { timeout: 15_000 })
+      .toMatch(/is sshd running/);
     await shot('add-node-error');
   });
 
@@ -56,19 +59,25 @@ describe.skipIf(!isRoot)('console: nodes', () => {
     await byTestId('add-node-port').fill('22');
     await byTestId('add-node-submit').click();
     const fingerprint = byTestId('hostkey-fingerprint');
-    await expect.poll(() => fingerprint.textContent(), { timeout: 15_000 }).toContain(lab.nodes[0]!.hostKeyFingerprint);
+    await expect
+      .poll(() => fingerprint.textContent(), { timeout: 15_000 })
+      .toContain(lab.nodes[0]!.hostKeyFingerprint);
     await page.waitForTimeout(600); // the add dialog fades out first
     await shot('hostkey-confirm');
     await byTestId('hostkey-accept').click();
     await expect.poll(() => byTestId('node-hostkey-dve-u1').textContent()).toMatch(/trusted/i);
     await byTestId('node-deploy-dve-u1').click();
-    await expect.poll(() => byTestId('node-state-dve-u1').textContent(), { timeout: 60_000 }).toMatch(/ready/i);
+    await expect
+      .poll(() => byTestId('node-state-dve-u1').textContent(), { timeout: 60_000 })
+      .toMatch(/ready/i);
     await shot('nodes-deployed');
   });
 
   it("shows the node's inventory as the node reports it", async () => {
     await byTestId('node-details-dve-u1').click();
-    await expect.poll(() => byTestId('inventory-hostname').textContent(), { timeout: 15_000 }).toContain('dve-u1');
+    await expect
+      .poll(() => byTestId('inventory-hostname').textContent(), { timeout: 15_000 })
+      .toContain('dve-u1');
     expect(await byTestId('inventory-nics').textContent()).toContain(lab.nodes[0]!.address);
     expect(await byTestId('inventory-datadir').textContent()).toContain('/var/lib/dvsan/data');
     // Let the drawer finish sliding in before the picture.

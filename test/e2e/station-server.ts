@@ -11,10 +11,14 @@ const root = join(import.meta.dirname, '../..');
 
 /** Starts the real `dvsan serve` from the built CLI and waits for its "console at" line. */
 export function startStation(dataDir: string, port: number): Promise<RunningStation> {
-  const child = spawn(process.execPath, [join(root, 'bin/dvsan.mjs'), '--data-dir', dataDir, 'serve', '--port', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DVSAN_LOG_LEVEL: 'warn' },
-  });
+  const child = spawn(
+    process.execPath,
+    [join(root, 'bin/dvsan.mjs'), '--data-dir', dataDir, 'serve', '--port', String(port)],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DVSAN_LOG_LEVEL: 'warn' },
+    },
+  );
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

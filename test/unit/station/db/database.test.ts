@@ -10,16 +10,34 @@ import { TasksRepo } from '../../../../station/db/tasks-repo.js';
 const open = () => Database.open(join(mkdtempSync(join(tmpdir(), 'dvsan-db-')), 'station.db'));
 
 const node = (over: Partial<NodeRecord> = {}): NodeRecord => ({
-  id: 'n1', name: 'u1', role: 'unit', address: '10.99.1.11', port: 22, user: 'root', authKind: 'password',
-  keyPath: null, secretEnc: 'v1:sealed', hostKeyFingerprint: 'SHA256:x', hostKeyState: 'pending', state: 'new',
-  lastError: null, agentVersion: null, agentSha256: null, agentRuntime: null, agentDeployedAt: null, inventory: null,
-  createdAt: '2026-11-25T00:00:00.000Z', ...over,
+  id: 'n1',
+  name: 'u1',
+  role: 'unit',
+  address: '10.99.1.11',
+  port: 22,
+  user: 'root',
+  authKind: 'password',
+  keyPath: null,
+  secretEnc: 'v1:sealed',
+  hostKeyFingerprint: 'SHA256:x',
+  hostKeyState: 'pending',
+  state: 'new',
+  lastError: null,
+  agentVersion: null,
+  agentSha256: null,
+  agentRuntime: null,
+  agentDeployedAt: null,
+  inventory: null,
+  createdAt: '2026-11-25T00:00:00.000Z',
+  ...over,
 });
 
 describe('Database', () => {
   it('runs in WAL mode with every migration applied', async () => {
     const db = await open();
-    expect((await db.get<{ journal_mode: string }>('PRAGMA journal_mode'))?.journal_mode).toBe('wal');
+    expect((await db.get<{ journal_mode: string }>('PRAGMA journal_mode'))?.journal_mode).toBe(
+      'wal',
+    );
     expect(await db.schemaVersion()).toBe(migrations.length);
     await db.close();
   });
@@ -27,10 +45,12 @@ describe('Database', () => {
   it('rolls a failed transaction back', async () => {
     const db = await open();
     const repo = new NodesRepo(db);
-    await expect(db.transaction(async () => {
-      await repo.insert(node());
-      throw new Error('step 2 failed');
-    })).rejects.toThrow('step 2 failed');
+    await expect(
+      db.transaction(async () => {
+        await repo.insert(node());
+        throw new Error('step 2 failed');
+      }),
+    ).rejects.toThrow('step 2 failed');
     expect(await repo.list()).toEqual([]);
     await db.close();
   });
@@ -43,7 +63,11 @@ describe('NodesRepo', () => {
     await repo.insert(node());
     await expect(repo.insert(node({ id: 'n2' }))).rejects.toThrow(/UNIQUE/);
     const updated = await repo.update('n1', { hostKeyState: 'trusted', state: 'ready' });
-    expect(updated).toMatchObject({ hostKeyState: 'trusted', state: 'ready', secretEnc: 'v1:sealed' });
+    expect(updated).toMatchObject({
+      hostKeyState: 'trusted',
+      state: 'ready',
+      secretEnc: 'v1:sealed',
+    });
     expect(JSON.stringify(toView(updated))).not.toContain('sealed');
     expect(await repo.findByEndpoint('10.99.1.11', 22)).toBeDefined();
     expect(await repo.remove('n1')).toBe(true);
@@ -57,7 +81,19 @@ describe('TasksRepo', () => {
     const db = await open();
     const repo = new TasksRepo(db);
     const now = new Date().toISOString();
-    await repo.save({ id: 't1', kind: 'node.deploy', targets: [], state: 'running', progress: 40, steps: [], log: [], error: null, result: null, createdAt: now, updatedAt: now });
+    await repo.save({
+      id: 't1',
+      kind: 'node.deploy',
+      targets: [],
+      state: 'running',
+      progress: 40,
+      steps: [],
+      log: [],
+      error: null,
+      result: null,
+      createdAt: now,
+      updatedAt: now,
+    });
     expect(await repo.markInterrupted()).toBe(1);
     expect((await repo.get('t1'))?.state).toBe('interrupted');
     await db.close();
