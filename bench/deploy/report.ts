@@ -162,6 +162,9 @@ export function renderSvg(r: BenchResult): string {
   panels.forEach((p, i) => {
     const y0 = top + i * panelH;
     const max = Math.max(...tools.map((t) => t[p.key]));
+    // Where dvsan's bar must end to meet the goal against the fastest Ansible variant.
+    const fastest = Math.min(...r.ansible.map((a) => a[p.key]));
+    const gx = labelW + (fastest / p.goal.target / max) * barMax;
     out.push(`<text x="12" y="${y0 + 20}" font-weight="bold">${esc(p.title)}</text>`);
     tools.forEach((t, j) => {
       const y = y0 + 42 + j * (barH + gap);
@@ -171,12 +174,10 @@ export function renderSvg(r: BenchResult): string {
       out.push(
         `<text x="${labelW - 8}" y="${y + 15}" text-anchor="end">${esc(t.label)}</text>`,
         `<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${isDvsan ? '#2b7a4b' : '#c2562f'}"/>`,
-        `<text x="${(labelW + w + 6).toFixed(1)}" y="${y + 15}">${t[p.key].toFixed(2)} s${esc(ratio)}</text>`,
+        // dvsan's value goes right of the goal line so the two never overlap.
+        `<text x="${(Math.max(labelW + w, isDvsan ? gx : 0) + 6).toFixed(1)}" y="${y + 15}">${t[p.key].toFixed(2)} s${esc(ratio)}</text>`,
       );
     });
-    // Where dvsan's bar must end to meet the goal against the fastest Ansible variant.
-    const fastest = Math.min(...r.ansible.map((a) => a[p.key]));
-    const gx = labelW + (fastest / p.goal.target / max) * barMax;
     const y1 = y0 + 36;
     const y2 = y0 + 42 + barH + 4;
     out.push(
