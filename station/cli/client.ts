@@ -1,5 +1,6 @@
 import { StationClient, type Task } from '../../protocol/index.js';
 import { createStation, type Station } from '../index.js';
+import { createLogger } from '../log.js';
 import { remoteTransport } from './remote.js';
 
 export interface GlobalOptions {
@@ -18,7 +19,13 @@ export async function withClient<T>(
   let station: Station | null = null;
   const client = opts.station
     ? new StationClient(remoteTransport(opts.station))
-    : new StationClient((station = await createStation({ dataDir: opts.dataDir })).transport);
+    : new StationClient(
+        // A command prints its own outcome; the station's log only adds warnings.
+        (station = await createStation({
+          dataDir: opts.dataDir,
+          log: createLogger(process.env.DVSAN_LOG_LEVEL ?? 'warn'),
+        })).transport,
+      );
   try {
     return await work(client);
   } finally {

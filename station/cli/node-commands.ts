@@ -110,7 +110,15 @@ export function registerNodeCommands(program: Command, globals: () => GlobalOpti
     .option('--json', 'print the finished task as JSON')
     .action(async (names: string[], o) => {
       const task = await withClient(globals(), async (c) => {
-        const targets = o.all ? await c.call('node/list', {}) : await byName(c, names);
+        let targets = o.all ? await c.call('node/list', {}) : await byName(c, names);
+        if (o.all) {
+          for (const n of targets.filter((t) => t.hostKey.state !== 'trusted')) {
+            console.log(
+              `skipping ${n.name}: its host key is not confirmed (dvsan node trust ${n.name} ${n.hostKey.fingerprint})`,
+            );
+          }
+          targets = targets.filter((t) => t.hostKey.state === 'trusted');
+        }
         if (!targets.length)
           throw new DvsanError('invalid-params', 'name the nodes to deploy, or use --all');
         const { taskId } = await c.call('node/deploy', { ids: targets.map((t) => t.id) });

@@ -117,14 +117,13 @@ export class TaskRunner {
         task.state = 'failed';
         task.error = toErrorShape(err);
       })
-      .finally(() => {
+      .then(() => {
         changed();
-        this.running.delete(task.id);
-      });
-    this.running.set(
-      task.id,
-      done.then(() => saving),
-    );
+        // The last save must land before anyone waiting for idle() closes the database.
+        return saving;
+      })
+      .finally(() => this.running.delete(task.id));
+    this.running.set(task.id, done);
     return structuredClone(task);
   }
 
