@@ -2,8 +2,9 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowReactive } from 'vue';
 import type { NodeView } from '../../protocol/nodes.js';
 import type { Params, StationEvent } from '../../protocol/station-api.js';
-import { station, transport } from '../api/index.js';
+import { station } from '../api/index.js';
 import { toShape } from '../error-text.js';
+import { liveFeed } from './live.js';
 
 /**
  * Every node the station knows, kept live by 'node.updated' / 'node.removed' events.
@@ -59,15 +60,7 @@ export const useNodesStore = defineStore('nodes', () => {
     }
   }
 
-  let started = false;
-  /** Subscribe before the first fetch so nothing falls between the two. Idempotent. */
-  function start(): void {
-    if (started) return;
-    started = true;
-    station.onEvent(apply);
-    transport.onReconnect(() => void load());
-    void load();
-  }
+  const start = liveFeed(apply, load);
 
   function get(id: string): NodeView | undefined {
     return byId.get(id);

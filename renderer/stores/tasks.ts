@@ -2,8 +2,9 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowReactive } from 'vue';
 import type { StationEvent } from '../../protocol/station-api.js';
 import type { Task } from '../../protocol/tasks.js';
-import { station, transport } from '../api/index.js';
+import { station } from '../api/index.js';
 import { toShape } from '../error-text.js';
+import { liveFeed } from './live.js';
 
 const activeStates: ReadonlySet<Task['state']> = new Set(['queued', 'running']);
 
@@ -89,14 +90,7 @@ export const useTasksStore = defineStore('tasks', () => {
     }
   }
 
-  let started = false;
-  function start(): void {
-    if (started) return;
-    started = true;
-    station.onEvent(apply);
-    transport.onReconnect(() => void load());
-    void load();
-  }
+  const start = liveFeed(apply, load);
 
   /** What is happening to one target (node id) right now, or undefined when nothing is. */
   function activityFor(target: string): TargetActivity | undefined {
