@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { errorShape } from './errors.js';
+import { agentConfigSchema } from './announce.js';
 import { inventorySchema } from './inventory.js';
+import { storageInventorySchema } from './storage.js';
 
 /**
  * The agent speaks JSON-RPC 2.0, one message per line, over the SSH exec channel's
@@ -19,6 +21,24 @@ export const agentMethods = {
   'node.inventory': {
     params: z.object({}).strict(),
     result: inventorySchema,
+  },
+  /** The unit's data pools and volumes: the answer to the station's enquiry. */
+  'storage.inventory': {
+    params: z.object({}).strict(),
+    result: storageInventorySchema,
+  },
+  /**
+   * Stores the daemon's settings (0600) and makes sure the announce daemon runs with them:
+   * a systemd service on real nodes, a detached process where there is no systemd (the lab).
+   * Idempotent: the same settings twice leave one daemon running.
+   */
+  'agent.configure': {
+    params: agentConfigSchema,
+    result: z.object({
+      supervisor: z.enum(['systemd', 'process']),
+      pid: z.number().int().positive().nullable(),
+      restarted: z.boolean(),
+    }),
   },
 } as const;
 export type AgentMethod = keyof typeof agentMethods;

@@ -6,3 +6,6 @@ export * from './tasks.js';
 export * from './station-api.js';
 export * from './agent-rpc.js';
 export * from './client.js';
+export * from './announce.js';
+export * from './storage.js';
+export * from './pool.js';

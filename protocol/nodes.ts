@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { inventorySchema } from './inventory.js';
+import { nodeHealths } from './pool.js';
 
 export const nodeRoles = ['unit', 'host'] as const;
 export type NodeRole = (typeof nodeRoles)[number];
@@ -66,6 +67,11 @@ export const nodeViewSchema = z.object({
   keyPath: z.string().nullable(),
   hostKey: z.object({ fingerprint: z.string(), state: z.enum(hostKeyStates) }),
   state: z.enum(nodeStates),
+  /** Up/down as the announce protocol sees it: unknown until the first announce. */
+  health: z.enum(nodeHealths),
+  lastSeenAt: z.string().nullable(),
+  /** Watched but held back for recovery: its capacity is not allocatable. */
+  spare: z.boolean(),
   lastError: z.string().nullable(),
   agent: z.object({
     version: z.string().nullable(),

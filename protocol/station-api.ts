@@ -11,6 +11,8 @@ import {
   userSchema,
 } from './nodes.js';
 import { taskSchema } from './tasks.js';
+import { announceRejections } from './announce.js';
+import { poolViewSchema, settingsSchema, stationEventRecordSchema, thresholdsSchema } from './pool.js';
 
 const id = z.string().min(1).max(64);
 const empty = z.object({}).strict();
@@ -58,6 +60,33 @@ export const stationApi = {
     params: z.object({ user: userSchema }).strict(),
     result: z.object({ rule: z.string() }),
   },
+  'node/setSpare': {
+    params: z.object({ id, spare: z.boolean() }).strict(),
+    result: nodeViewSchema,
+  },
+  'pool/get': { params: empty, result: poolViewSchema },
+  'settings/get': { params: empty, result: settingsSchema },
+  'settings/update': {
+    params: z
+      .object({
+        thresholds: thresholdsSchema.optional(),
+        heartbeatSeconds: z.number().int().min(1).max(3600).optional(),
+        missedHeartbeats: z.number().int().min(1).max(100).optional(),
+      })
+      .strict(),
+    result: settingsSchema,
+  },
+  'event/list': {
+    params: z.object({ limit: z.number().int().min(1).max(1000).default(200) }).strict(),
+    result: z.array(stationEventRecordSchema),
+  },
+  'announce/stats': {
+    params: empty,
+    result: z.object({
+      accepted: z.number().int(),
+      rejected: z.record(z.enum(announceRejections), z.number().int()),
+    }),
+  },
   'task/list': { params: empty, result: z.array(taskSchema) },
   'task/get': { params: z.object({ id }).strict(), result: taskSchema },
 } as const;
@@ -75,6 +104,8 @@ export const stationEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('node.updated'), node: nodeViewSchema }),
   z.object({ type: z.literal('node.removed'), id: z.string() }),
   z.object({ type: z.literal('task.updated'), task: taskSchema }),
+  z.object({ type: z.literal('pool.updated'), pool: poolViewSchema }),
+  z.object({ type: z.literal('event.created'), event: stationEventRecordSchema }),
 ]);
 export type StationEvent = z.infer<typeof stationEventSchema>;
 

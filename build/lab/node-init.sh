@@ -72,6 +72,9 @@ fi
 if [ "$role" = unit ]; then
   mkdir -p /var/lib/dvsan/data
 fi
+# Lab nodes share the machine's PID 1, so the agent must not hand its daemon to systemd:
+# it runs the announce daemon as a process of its own (see agent.configure).
+printf 'process\n' > /var/lib/dvsan/supervisor
 
 # sshd's privilege-separation directory (on the shared /run; the same for every node).
 mkdir -p /run/sshd

@@ -2,11 +2,16 @@ import {
   DvsanError,
   type ParsedParams,
   type Result,
+  type Settings,
   type StationMethod,
 } from '../../protocol/index.js';
+import type { AnnounceStats } from '../announce/listener.js';
 import { toView } from '../db/nodes-repo.js';
+import type { SettingsRepo } from '../db/settings-repo.js';
 import type { TasksRepo } from '../db/tasks-repo.js';
+import type { EventLog } from '../event-log.js';
 import type { NodeService } from '../nodes/service.js';
+import type { PoolService } from '../pool/service.js';
 import { agentLauncher } from '../deploy/remote-scripts.js';
 
 export type Handlers = { [M in StationMethod]: (params: ParsedParams<M>) => Promise<Result<M>> };
@@ -14,13 +19,19 @@ export type Handlers = { [M in StationMethod]: (params: ParsedParams<M>) => Prom
 export interface HandlerDeps {
   nodes: NodeService;
   tasks: TasksRepo;
+  pool: PoolService;
+  settings: SettingsRepo;
+  events: EventLog;
+  stats: () => AnnounceStats;
+  onSettings: (next: Settings) => void;
   info: () => Promise<Result<'station/info'>>;
 }
 
 /** The station's side of the StationApi: one entry per `'domain/verb'`. */
-export function createHandlers({ nodes, tasks, info }: HandlerDeps): Handlers {
+export function createHandlers(d: HandlerDeps): Handlers {
+  const { nodes, tasks } = d;
   return {
-    'station/info': () => info(),
+    'station/info': () => d.info(),
     'node/list': () => nodes.list(),
     'node/get': async ({ id }) => toView(await nodes.get(id)),
     'node/add': (p) => nodes.add(p),
@@ -33,6 +44,20 @@ export function createHandlers({ nodes, tasks, info }: HandlerDeps): Handlers {
       // only that launcher with the "rpc" argument is allowed.
       rule: `${user} ALL=(root) NOPASSWD: ${agentLauncher('*')} rpc`,
     }),
+    'node/setSpare': async ({ id, spare }) => {
+      const view = await nodes.setSpare(id, spare);
+      d.pool.changed();
+      return view;
+    },
+    'pool/get': () => d.pool.view(),
+    'settings/get': () => d.settings.get(),
+    'settings/update': async (changes) => {
+      const next = await d.settings.update(changes);
+      d.onSettings(next);
+      return next;
+    },
+    'event/list': ({ limit }) => d.events.list(limit),
+    'announce/stats': async () => structuredClone(d.stats()),
     'task/list': () => tasks.list(),
     'task/get': async ({ id }) => {
       const task = await tasks.get(id);

@@ -42,4 +42,27 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX tasks_created ON tasks (created_at);
   `,
+  `
+  ALTER TABLE nodes ADD COLUMN health TEXT NOT NULL DEFAULT 'unknown';
+  ALTER TABLE nodes ADD COLUMN last_seen_at TEXT;
+  ALTER TABLE nodes ADD COLUMN spare INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE nodes ADD COLUMN announce_key_enc TEXT;
+  ALTER TABLE nodes ADD COLUMN identity_json TEXT;
+  ALTER TABLE nodes ADD COLUMN storage_json TEXT;
+  ALTER TABLE nodes ADD COLUMN storage_at TEXT;
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+    kind TEXT NOT NULL,
+    node_id TEXT,
+    message TEXT NOT NULL,
+    details_json TEXT
+  );
+  CREATE INDEX events_at ON events (at);
+  CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value_json TEXT NOT NULL
+  );
+  `,
 ];

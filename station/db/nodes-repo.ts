@@ -1,5 +1,17 @@
-import type { Inventory, NodeRole, NodeView } from '../../protocol/index.js';
-import { inventorySchema } from '../../protocol/index.js';
+import type {
+  Inventory,
+  NodeHealth,
+  NodeRole,
+  NodeView,
+  StorageInventory,
+} from '../../protocol/index.js';
+import { inventorySchema, storageInventorySchema } from '../../protocol/index.js';
+
+/** Who the node said it was in its last startup announce. */
+export interface NodeIdentity {
+  hostname: string;
+  nics: { name: string; mac: string; addresses: string[] }[];
+}
 import type { Database } from './database.js';
 
 /** A node as the station keeps it: the client view plus what never leaves the station. */
@@ -23,6 +35,13 @@ export interface NodeRecord {
   agentDeployedAt: string | null;
   inventory: Inventory | null;
   createdAt: string;
+  health: NodeHealth;
+  lastSeenAt: string | null;
+  spare: boolean;
+  announceKeyEnc: string | null;
+  identity: NodeIdentity | null;
+  storage: StorageInventory | null;
+  storageAt: string | null;
 }
 
 interface NodeRow {
@@ -45,11 +64,21 @@ interface NodeRow {
   agent_deployed_at: string | null;
   inventory_json: string | null;
   created_at: string;
+  health: NodeHealth;
+  last_seen_at: string | null;
+  spare: number;
+  announce_key_enc: string | null;
+  identity_json: string | null;
+  storage_json: string | null;
+  storage_at: string | null;
 }
 
 function fromRow(r: NodeRow): NodeRecord {
   // A stored inventory that no longer fits the schema is dropped rather than trusted.
   const inv = r.inventory_json ? inventorySchema.safeParse(JSON.parse(r.inventory_json)) : null;
+  const storage = r.storage_json
+    ? storageInventorySchema.safeParse(JSON.parse(r.storage_json))
+    : null;
   return {
     id: r.id,
     name: r.name,
@@ -70,6 +99,13 @@ function fromRow(r: NodeRow): NodeRecord {
     agentDeployedAt: r.agent_deployed_at,
     inventory: inv?.success ? inv.data : null,
     createdAt: r.created_at,
+    health: r.health,
+    lastSeenAt: r.last_seen_at,
+    spare: r.spare === 1,
+    announceKeyEnc: r.announce_key_enc,
+    identity: r.identity_json ? (JSON.parse(r.identity_json) as NodeIdentity) : null,
+    storage: storage?.success ? storage.data : null,
+    storageAt: r.storage_at,
   };
 }
 
@@ -85,6 +121,9 @@ export function toView(n: NodeRecord): NodeView {
     keyPath: n.keyPath,
     hostKey: { fingerprint: n.hostKeyFingerprint, state: n.hostKeyState },
     state: n.state,
+    health: n.health,
+    lastSeenAt: n.lastSeenAt,
+    spare: n.spare,
     lastError: n.lastError,
     agent: { version: n.agentVersion, runtime: n.agentRuntime, deployedAt: n.agentDeployedAt },
     inventory: n.inventory,
@@ -92,25 +131,37 @@ export function toView(n: NodeRecord): NodeView {
   };
 }
 
-const columns: Record<keyof Omit<NodeRecord, 'id' | 'inventory'>, string> = {
-  name: 'name',
-  role: 'role',
-  address: 'address',
-  port: 'port',
-  user: 'user',
-  authKind: 'auth_kind',
-  keyPath: 'key_path',
-  secretEnc: 'secret_enc',
-  hostKeyFingerprint: 'host_key_fingerprint',
-  hostKeyState: 'host_key_state',
-  state: 'state',
-  lastError: 'last_error',
-  agentVersion: 'agent_version',
-  agentSha256: 'agent_sha256',
-  agentRuntime: 'agent_runtime',
-  agentDeployedAt: 'agent_deployed_at',
-  createdAt: 'created_at',
+/** Fields stored as JSON text, and fields with a column of their own. */
+const jsonColumns: Partial<Record<keyof NodeRecord, string>> = {
+  inventory: 'inventory_json',
+  identity: 'identity_json',
+  storage: 'storage_json',
 };
+const columns: Record<keyof Omit<NodeRecord, 'id' | 'inventory' | 'identity' | 'storage'>, string> =
+  {
+    name: 'name',
+    role: 'role',
+    address: 'address',
+    port: 'port',
+    user: 'user',
+    authKind: 'auth_kind',
+    keyPath: 'key_path',
+    secretEnc: 'secret_enc',
+    hostKeyFingerprint: 'host_key_fingerprint',
+    hostKeyState: 'host_key_state',
+    state: 'state',
+    lastError: 'last_error',
+    agentVersion: 'agent_version',
+    agentSha256: 'agent_sha256',
+    agentRuntime: 'agent_runtime',
+    agentDeployedAt: 'agent_deployed_at',
+    createdAt: 'created_at',
+    health: 'health',
+    lastSeenAt: 'last_seen_at',
+    spare: 'spare',
+    announceKeyEnc: 'announce_key_enc',
+    storageAt: 'storage_at',
+  };
 
 export type NodeChanges = Partial<Omit<NodeRecord, 'id' | 'createdAt'>>;
 
@@ -170,15 +221,16 @@ export class NodesRepo {
     const sets: string[] = [];
     const values: (string | number | null)[] = [];
     for (const [key, value] of Object.entries(changes)) {
-      if (key === 'inventory') {
-        sets.push('inventory_json = ?');
+      const jsonColumn = jsonColumns[key as keyof NodeRecord];
+      if (jsonColumn) {
+        sets.push(`${jsonColumn} = ?`);
         values.push(value === null ? null : JSON.stringify(value));
         continue;
       }
       const column = columns[key as keyof typeof columns];
       if (!column) throw new Error(`unknown node field ${key}`);
       sets.push(`${column} = ?`);
-      values.push(value as string | number | null);
+      values.push(typeof value === 'boolean' ? Number(value) : (value as string | number | null));
     }
     sets.push('updated_at = ?');
     values.push(new Date().toISOString(), id);

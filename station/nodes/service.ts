@@ -18,6 +18,26 @@ import { shellQuote } from '../ssh/quote.js';
 import { SshSession } from '../ssh/session.js';
 import { boundedPool, type TaskRunner } from '../tasks/runner.js';
 import { connectOptionsFor, type MemorySecrets } from './connect.js';
+import type { AnnounceKeys } from '../announce/keys.js';
+import type { SettingsRepo } from '../db/settings-repo.js';
+import type { AgentMethod, AgentParams, AgentResult } from '../../protocol/index.js';
+
+/** What the station needs of an agent: the typed RPC call. AgentClient is one. */
+export interface AgentLink {
+  call<M extends AgentMethod>(
+    method: M,
+    params: AgentParams<M>,
+    timeoutMs?: number,
+  ): Promise<AgentResult<M>>;
+}
+
+export interface AnnounceTarget {
+  port: number;
+  /** The address nodes send to; null lets each node use the address it sees SSH come from. */
+  advertise: string | null;
+  /** Whether this station process runs the listener (serve does; one-shot CLI commands don't). */
+  listening: boolean;
+}
 
 export interface NodeServiceDeps {
   repo: NodesRepo;
@@ -29,6 +49,12 @@ export interface NodeServiceDeps {
   bundle: () => Promise<AgentBundle>;
   runtime: () => Promise<RuntimeSource | null>;
   deployConcurrency: number;
+  settings: SettingsRepo;
+  keys: AnnounceKeys;
+  announce: AnnounceTarget;
+  /** Replaces SSH for reaching agents (simulated units in benchmarks). */
+  connectAgent?: (nodeId: string) => Promise<AgentLink>;
+  onRemoved?: (nodeId: string) => void;
 }
 
 /** Everything the station does with nodes: add, trust, deploy, ask. */
@@ -99,6 +125,13 @@ export class NodeService {
       agentDeployedAt: null,
       inventory: null,
       createdAt: new Date().toISOString(),
+      health: 'unknown',
+      lastSeenAt: null,
+      spare: false,
+      announceKeyEnc: null,
+      identity: null,
+      storage: null,
+      storageAt: null,
     };
     await this.d.repo.insert(node);
     if (p.auth.kind === 'password' && !p.auth.save) this.d.memory.set(node.id, p.auth.password);
@@ -139,6 +172,8 @@ export class NodeService {
     this.dropAgent(id);
     this.d.memory.delete(id);
     const removed = await this.d.repo.remove(id);
+    this.d.keys.delete(id);
+    this.d.onRemoved?.(id);
     if (removed) this.d.bus.emit({ type: 'node.removed', id });
     return removed;
   }
@@ -194,6 +229,14 @@ export class NodeService {
                 );
               });
             }
+            if (
+              !outcome.alreadyCurrent ||
+              !node.announceKeyEnc ||
+              (this.d.announce.listening && node.health !== 'up')
+            ) {
+              step.progress(97, 'starting the announce daemon');
+              await this.configureDaemon(node.id);
+            }
             await this.update(node.id, { state: 'ready' });
             outcomes[node.name] = { ok: true, ...outcome };
             ctx.finishStep(index, {
@@ -217,6 +260,35 @@ export class NodeService {
     return task.id;
   }
 
+  async setSpare(id: string, spare: boolean): Promise<NodeView> {
+    await this.get(id);
+    return this.update(id, { spare });
+  }
+
+  /** Pushes the announce settings (station address, port, this node's key) and starts the daemon. */
+  private async configureDaemon(id: string): Promise<void> {
+    const key = await this.d.keys.ensure(id);
+    const { heartbeatSeconds } = await this.d.settings.get();
+    await (
+      await this.link(id)
+    ).call('agent.configure', {
+      nodeId: id,
+      stationAddress: this.d.announce.advertise,
+      stationPort: this.d.announce.port,
+      key: key.toString('hex'),
+      heartbeatSeconds,
+    });
+  }
+
+  /** The enquiry: asks a unit for its storage. */
+  async storageInventory(id: string): Promise<unknown> {
+    return (await this.link(id)).call('storage.inventory', {});
+  }
+
+  private link(id: string): Promise<AgentLink> {
+    return this.d.connectAgent ? this.d.connectAgent(id) : this.agent(id);
+  }
+
   async inventory(id: string, refresh: boolean): Promise<Inventory> {
     const node = await this.get(id);
     if (!refresh && node.inventory) return node.inventory;
@@ -224,8 +296,7 @@ export class NodeService {
   }
 
   private async refreshInventory(id: string): Promise<Inventory> {
-    const agent = await this.agent(id);
-    const inventory = await agent.call('node.inventory', {});
+    const inventory = await (await this.link(id)).call('node.inventory', {});
     await this.update(id, { inventory });
     return inventory;
   }
@@ -271,7 +342,8 @@ export class NodeService {
     return this.changed(await this.d.repo.update(id, changes));
   }
 
-  private changed(node: NodeRecord): NodeView {
+  /** Publishes a node changed elsewhere (health from the announce watch). */
+  changed(node: NodeRecord): NodeView {
     const view = toView(node);
     this.d.bus.emit({ type: 'node.updated', node: view });
     return view;

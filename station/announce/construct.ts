@@ -1,0 +1,99 @@
+import type { RemoteInfo } from 'node:dgram';
+import type { NodeRecord, NodesRepo } from '../db/nodes-repo.js';
+import type { SettingsRepo } from '../db/settings-repo.js';
+import type { EventLog } from '../event-log.js';
+import type { Logger } from '../log.js';
+import type { PoolService } from '../pool/service.js';
+import { Limiter } from '../tasks/limiter.js';
+import type { AnnounceKeys } from './keys.js';
+import { AnnounceListener } from './listener.js';
+import { NodeWatch } from './watch.js';
+
+export interface ConstructDeps {
+  nodes: NodesRepo;
+  settings: SettingsRepo;
+  events: EventLog;
+  pool: PoolService;
+  keys: AnnounceKeys;
+  log: Logger;
+  publish(node: NodeRecord): void;
+  /** Asks a unit for its storage (storage.inventory over its agent). */
+  storageInventory(nodeId: string): Promise<unknown>;
+  enquiryConcurrency?: number;
+}
+
+/**
+ * The automatic construct protocol on the station: announces in, enquiries out, answers
+ * merged into the pool, up/down kept from heartbeats.
+ */
+export class Construct {
+  readonly listener: AnnounceListener;
+  readonly watch: NodeWatch;
+  private readonly enquiries: Limiter;
+  private inflight = new Set<Promise<void>>();
+
+  constructor(private readonly d: ConstructDeps) {
+    this.enquiries = new Limiter(d.enquiryConcurrency ?? 16);
+    this.watch = new NodeWatch({
+      nodes: d.nodes,
+      settings: d.settings,
+      events: d.events,
+      pool: d.pool,
+      publish: d.publish,
+      enquire: (node) => this.enquire(node),
+    });
+    this.listener = new AnnounceListener({
+      keyFor: d.keys.keyFor,
+      events: d.events,
+      onAnnounce: (body) => this.watch.onAnnounce(body),
+    });
+  }
+
+  async start(
+    listen: { host: string; port: number } | null,
+  ): Promise<{ address: string; port: number } | null> {
+    await this.watch.start();
+    return listen ? this.listener.listen(listen.host, listen.port) : null;
+  }
+
+  inject(datagram: Buffer, from: { address: string; port: number }): void {
+    this.listener.handle(datagram, {
+      ...from,
+      family: 'IPv4',
+      size: datagram.length,
+    } as RemoteInfo);
+  }
+
+  /** The enquiry; a unit that cannot answer keeps its last accepted storage in the pool. */
+  enquire(node: NodeRecord): void {
+    const job = this.enquiries
+      .run(async () => {
+        try {
+          await this.d.pool.merge(node.id, node.name, await this.d.storageInventory(node.id));
+        } catch (err) {
+          await this.d.events.record(
+            'warning',
+            'storage.enquiry',
+            node.id,
+            `asking ${node.name} for its storage failed: ${(err as Error).message}`,
+          );
+        }
+      })
+      .finally(() => this.inflight.delete(job));
+    this.inflight.add(job);
+  }
+
+  async settled(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      await this.watch.settled();
+      await Promise.all([...this.inflight]);
+      await this.d.pool.settled();
+      if (this.inflight.size === 0) return;
+    }
+  }
+
+  close(): void {
+    this.watch.stop();
+    this.listener.close();
+  }
+}
