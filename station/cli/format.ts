@@ -21,14 +21,15 @@ export function nodesTable(nodes: NodeView[]): string {
   if (!nodes.length)
     return 'No nodes yet. Add one with `dvsan node add --name NAME --role unit --address ADDR --key KEYFILE`.';
   return table([
-    ['NAME', 'ROLE', 'ADDRESS', 'USER', 'HOST KEY', 'STATE', 'AGENT'],
+    ['NAME', 'ROLE', 'ADDRESS', 'USER', 'HOST KEY', 'STATE', 'HEALTH', 'AGENT'],
     ...nodes.map((n) => [
       n.name,
-      n.role,
+      n.spare ? `${n.role} (spare)` : n.role,
       `${n.address}:${n.port}`,
       n.user,
       n.hostKey.state === 'trusted' ? 'trusted' : `PENDING ${n.hostKey.fingerprint}`,
       n.lastError ? `${n.state}: ${n.lastError}` : n.state,
+      n.health,
       n.agent.version ?? '-',
     ]),
   ]);

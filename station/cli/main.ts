@@ -7,6 +7,7 @@ import { waitForTask, withClient } from './client.js';
 import { taskLine } from './format.js';
 import { registerNodeCommands } from './node-commands.js';
 import { registerServeCommand } from './serve.js';
+import { registerPoolCommands } from './pool-commands.js';
 
 function registerTaskCommands(program: Command, globals: () => GlobalOptions): void {
   const task = program.command('task').description('background tasks');
@@ -50,6 +51,7 @@ export async function main(argv: string[]): Promise<void> {
   registerServeCommand(program, globals);
   registerNodeCommands(program, globals);
   registerTaskCommands(program, globals);
+  registerPoolCommands(program, globals);
   registerLabCommands(program);
   try {
     await program.parseAsync(argv);
