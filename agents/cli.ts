@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { AgentVerify } from '../protocol/agent-rpc.js';
+import { runDaemon } from './daemon/daemon.js';
 import { createHandlers } from './handlers.js';
 import type { Log } from './log.js';
 import { serveRpc } from './rpc/server.js';
@@ -22,6 +23,7 @@ const usage = `usage: dvsan-agent <command>
   rpc       serve JSON-RPC 2.0 on stdin/stdout, one message per line
   verify    print {version, sha256, node} of this agent as one JSON line
   version   print the agent version
+  daemon    announce this node to the station (settings from agent.configure) until SIGTERM
 `;
 
 /** Runs one command and returns the exit code. stdout carries protocol output only. */
@@ -31,7 +33,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     await serveRpc({
       input: io.stdin,
       output: io.stdout,
-      handlers: createHandlers(io.env),
+      handlers: createHandlers(io.env, { selfPath: io.selfPath }),
       log: io.log,
     });
     return 0;
@@ -39,6 +41,9 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   if (args.length === 1 && command === 'verify') {
     io.stdout.write(JSON.stringify(await verify(io.selfPath)) + '\n');
     return 0;
+  }
+  if (args.length === 1 && command === 'daemon') {
+    return runDaemon({ env: io.env, stderr: io.stderr, log: io.log });
   }
   if (args.length === 1 && command === 'version') {
     io.stdout.write(agentVersion + '\n');

@@ -2,7 +2,9 @@
 // and the tests build on.
 export { agentVersion } from './version.js';
 export { runCli, type CliIo } from './cli.js';
-export { createHandlers } from './handlers.js';
+export { createHandlers, type HandlerOptions } from './handlers.js';
 export { serveRpc, type AgentHandlers, type RpcServerOptions } from './rpc/server.js';
 export { collectInventory } from './inventory/index.js';
 export { stderrLog, type Log } from './log.js';
+export { collectStorage } from './storage/index.js';
+export { runDaemon, configureAgent, signAnnounce } from './daemon/index.js';

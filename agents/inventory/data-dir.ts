@@ -51,6 +51,14 @@ export async function dataDirSpace(dir: string): Promise<Inventory['dataDir']> {
   } catch {
     // Measured below through the nearest existing parent.
   }
+  return measureDir(dir);
+}
+
+/**
+ * Size and free space of the filesystem `dir` lives (or would live) on, without creating
+ * anything: a missing directory is measured through its nearest existing parent.
+ */
+export async function measureDir(dir: string): Promise<Inventory['dataDir']> {
   let probe = dir;
   for (;;) {
     try {

@@ -11,7 +11,7 @@ export { parseOsRelease, readOsInfo } from './os-release.js';
 export { parseLsblk, listDisks } from './lsblk.js';
 export { parseSpeed, nicsFrom, listNics } from './nics.js';
 export { findTool, findTools, toolSearchDirs } from './tools.js';
-export { dataDirPath, dataDirSpace, parseDfPosix } from './data-dir.js';
+export { dataDirPath, dataDirSpace, measureDir, parseDfPosix } from './data-dir.js';
 
 /** The answer to `node.inventory`: the node as this agent sees it. */
 export async function collectInventory(env: NodeJS.ProcessEnv = process.env): Promise<Inventory> {

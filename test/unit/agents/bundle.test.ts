@@ -96,7 +96,7 @@ describe('the bundled agent', () => {
     expect(agentMethods['agent.hello'].result.parse(hello.result)).toEqual({
       version: '9.9.9',
       protocol: 1,
-      capabilities: ['node.inventory'],
+      capabilities: ['node.inventory', 'storage.inventory', 'agent.configure'],
     });
 
     const answer = responses.find((r) => r.id === 'inv');

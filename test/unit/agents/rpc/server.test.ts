@@ -46,6 +46,8 @@ const inventory: Inventory = {
 const defaultHandlers: AgentHandlers = {
   'agent.hello': async () => ({ version: '1.2.3', protocol: 1, capabilities: ['node.inventory'] }),
   'node.inventory': async () => inventory,
+  'storage.inventory': async () => ({ pools: [], volumes: [] }),
+  'agent.configure': async () => ({ supervisor: 'process', pid: 4242, restarted: false }),
 };
 
 /** A server on PassThrough streams, with a way to send lines and read answers as they come. */

@@ -61,47 +61,55 @@ type Stats = { accepted: number; rejected: Record<string, number> };
 const counted = (s: Stats) => s.accepted + Object.values(s.rejected).reduce((a, b) => a + b, 0);
 
 describe('announce listener under fuzzing', () => {
-  it('accounts for every one of 10,000 packets, never crashes, and leaves the pool alone', { timeout: 60_000 }, async () => {
-    const key = randomBytes(32);
-    const nodeId = 'simulated-unit';
-    station.setAnnounceKey(nodeId, key);
-    const poolBefore = await client.call('pool/get', {});
-    const r = rng(42);
-    const valid = signed({ nodeId, kind: 'startup' }, key);
-    const sock = createSocket('udp4');
-    const caughtUp = async (n: number) => {
-      for (let tries = 0; tries < 500 && counted(await client.call('announce/stats', {})) < n; tries++) {
-        await new Promise((resolve) => setTimeout(resolve, 2));
+  it(
+    'accounts for every one of 10,000 packets, never crashes, and leaves the pool alone',
+    { timeout: 60_000 },
+    async () => {
+      const key = randomBytes(32);
+      const nodeId = 'simulated-unit';
+      station.setAnnounceKey(nodeId, key);
+      const poolBefore = await client.call('pool/get', {});
+      const r = rng(42);
+      const valid = signed({ nodeId, kind: 'startup' }, key);
+      const sock = createSocket('udp4');
+      const caughtUp = async (n: number) => {
+        for (
+          let tries = 0;
+          tries < 500 && counted(await client.call('announce/stats', {})) < n;
+          tries++
+        ) {
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      };
+      const { port } = station.announceAddress!;
+      let validSent = 0;
+      for (let i = 0; i < total; i++) {
+        let packet: Buffer;
+        if (i % 500 === 0) {
+          packet = signed({ nodeId }, key); // a few good ones among the bad
+          validSent++;
+        } else if (i % 97 === 0)
+          packet = valid; // replays of one captured packet
+        else packet = mutate(valid, r);
+        await new Promise<void>((resolve) => sock.send(packet, port, '127.0.0.1', () => resolve()));
+        // Loopback drops what overflows the socket buffer: let the listener catch up.
+        if (i % 20 === 19) await caughtUp(i + 1 - 20);
       }
-    };
-    const { port } = station.announceAddress!;
-    let validSent = 0;
-    for (let i = 0; i < total; i++) {
-      let packet: Buffer;
-      if (i % 500 === 0) {
-        packet = signed({ nodeId }, key); // a few good ones among the bad
-        validSent++;
-      } else if (i % 97 === 0)
-        packet = valid; // replays of one captured packet
-      else packet = mutate(valid, r);
-      await new Promise<void>((resolve) => sock.send(packet, port, '127.0.0.1', () => resolve()));
-      // Loopback drops what overflows the socket buffer: let the listener catch up.
-      if (i % 20 === 19) await caughtUp(i + 1 - 20);
-    }
-    sock.close();
-    await caughtUp(total);
-    const stats = await client.call('announce/stats', {});
-    expect(counted(stats)).toBe(total);
-    // The captured packet was accepted once at most; every other copy is a replay.
-    expect(stats.accepted).toBeGreaterThanOrEqual(validSent);
-    expect(stats.accepted).toBeLessThanOrEqual(validSent + 1);
-    expect(stats.rejected.replay).toBeGreaterThan(50);
-    await station.settled();
-    expect(await client.call('pool/get', {})).toEqual(poolBefore);
-    expect(await client.call('node/list', {})).toEqual([]);
-    const events = await client.call('event/list', { limit: 100 });
-    // Refusals are summarised per reason, not one event per packet.
-    expect(events.length).toBeLessThan(20);
-    expect(events.every((e) => e.kind === 'announce.rejected')).toBe(true);
-  });
+      sock.close();
+      await caughtUp(total);
+      const stats = await client.call('announce/stats', {});
+      expect(counted(stats)).toBe(total);
+      // The captured packet was accepted once at most; every other copy is a replay.
+      expect(stats.accepted).toBeGreaterThanOrEqual(validSent);
+      expect(stats.accepted).toBeLessThanOrEqual(validSent + 1);
+      expect(stats.rejected.replay).toBeGreaterThan(50);
+      await station.settled();
+      expect(await client.call('pool/get', {})).toEqual(poolBefore);
+      expect(await client.call('node/list', {})).toEqual([]);
+      const events = await client.call('event/list', { limit: 100 });
+      // Refusals are summarised per reason, not one event per packet.
+      expect(events.length).toBeLessThan(20);
+      expect(events.every((e) => e.kind === 'announce.rejected')).toBe(true);
+    },
+  );
 });

@@ -29,6 +29,13 @@ const node = (over: Partial<NodeRecord> = {}): NodeRecord => ({
   agentDeployedAt: null,
   inventory: null,
   createdAt: '2026-11-25T00:00:00.000Z',
+  health: 'unknown',
+  lastSeenAt: null,
+  spare: false,
+  announceKeyEnc: null,
+  identity: null,
+  storage: null,
+  storageAt: null,
   ...over,
 });
 
