@@ -3,6 +3,7 @@ import { errorShape } from './errors.js';
 import { agentConfigSchema } from './announce.js';
 import { inventorySchema } from './inventory.js';
 import { storageInventorySchema } from './storage.js';
+import { volumeAgentMethods } from './volumes.js';
 
 /**
  * The agent speaks JSON-RPC 2.0, one message per line, over the SSH exec channel's
@@ -40,6 +41,7 @@ export const agentMethods = {
       restarted: z.boolean(),
     }),
   },
+  ...volumeAgentMethods,
 } as const;
 export type AgentMethod = keyof typeof agentMethods;
 export type AgentParams<M extends AgentMethod> = z.infer<(typeof agentMethods)[M]['params']>;

@@ -9,3 +9,4 @@ export * from './client.js';
 export * from './announce.js';
 export * from './storage.js';
 export * from './pool.js';
+export * from './volumes.js';

@@ -12,6 +12,7 @@ import {
 } from './nodes.js';
 import { taskSchema } from './tasks.js';
 import { announceRejections } from './announce.js';
+import { iqnSchema, placements, reconcileReportSchema, volumeNameSchema, volumeViewSchema } from './volumes.js';
 import { poolViewSchema, settingsSchema, stationEventRecordSchema, thresholdsSchema } from './pool.js';
 
 const id = z.string().min(1).max(64);
@@ -87,6 +88,43 @@ export const stationApi = {
       rejected: z.record(z.enum(announceRejections), z.number().int()),
     }),
   },
+  'volume/list': { params: empty, result: z.array(volumeViewSchema) },
+  'volume/create': {
+    params: z
+      .object({
+        name: volumeNameSchema,
+        sizeBytes: z.number().int().min(1024 * 1024, 'a volume is at least 1 MiB'),
+        /** A unit chosen by the admin; otherwise the allocator picks one. */
+        unitId: id.optional(),
+        placement: z.enum(placements).default('most-free'),
+        shared: z.boolean().default(false),
+        preallocate: z.boolean().default(false),
+      })
+      .strict(),
+    result: volumeViewSchema,
+  },
+  'volume/resize': {
+    params: z.object({ id, sizeBytes: z.number().int().positive() }).strict(),
+    result: volumeViewSchema,
+  },
+  'volume/delete': {
+    params: z
+      .object({ id, force: z.boolean().default(false), confirm: z.string().optional() })
+      .strict(),
+    result: z.object({ deleted: z.boolean() }),
+  },
+  'volume/export': {
+    params: z.object({ id, initiatorIqn: iqnSchema, hostId: id.optional() }).strict(),
+    result: volumeViewSchema,
+  },
+  'volume/unexport': {
+    params: z.object({ id, initiatorIqn: iqnSchema }).strict(),
+    result: volumeViewSchema,
+  },
+  'unit/reconcile': {
+    params: z.object({ id, apply: z.boolean().default(false) }).strict(),
+    result: reconcileReportSchema,
+  },
   'task/list': { params: empty, result: z.array(taskSchema) },
   'task/get': { params: z.object({ id }).strict(), result: taskSchema },
 } as const;
@@ -106,6 +144,8 @@ export const stationEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('task.updated'), task: taskSchema }),
   z.object({ type: z.literal('pool.updated'), pool: poolViewSchema }),
   z.object({ type: z.literal('event.created'), event: stationEventRecordSchema }),
+  z.object({ type: z.literal('volume.updated'), volume: volumeViewSchema }),
+  z.object({ type: z.literal('volume.removed'), id: z.string() }),
 ]);
 export type StationEvent = z.infer<typeof stationEventSchema>;
 

@@ -22,6 +22,8 @@ import { EventLog } from './event-log.js';
 import { PoolService } from './pool/service.js';
 import { AnnounceKeys } from './announce/keys.js';
 import { Construct } from './announce/construct.js';
+import { VolumesRepo } from './db/volumes-repo.js';
+import { VolumeService } from './volumes/service.js';
 import type { AgentLink } from './nodes/service.js';
 import { defaultAnnouncePort } from '../protocol/index.js';
 
@@ -120,6 +122,16 @@ export async function createStation(opts: StationOptions): Promise<Station> {
     publish: (node) => nodes.changed(node),
     storageInventory: (id) => nodes.storageInventory(id),
   });
+  const volumes = new VolumeService({
+    volumes: new VolumesRepo(db),
+    nodes: nodesRepo,
+    pool,
+    secrets,
+    events,
+    bus,
+    agentFor: (id) => nodes.link(id),
+    refreshUnit: (node) => construct?.enquire(node),
+  });
   const announceAddress = await construct.start(opts.announce?.listen ?? null);
   // Port 0 asks the system for a free port: nodes must be told the real one.
   if (announceAddress && !opts.announce?.port) announceTarget.port = announceAddress.port;
@@ -127,6 +139,7 @@ export async function createStation(opts: StationOptions): Promise<Station> {
     nodes,
     tasks: tasksRepo,
     pool,
+    volumes,
     settings,
     events,
     stats: () => construct.listener.stats,

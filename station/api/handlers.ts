@@ -12,6 +12,7 @@ import type { TasksRepo } from '../db/tasks-repo.js';
 import type { EventLog } from '../event-log.js';
 import type { NodeService } from '../nodes/service.js';
 import type { PoolService } from '../pool/service.js';
+import type { VolumeService } from '../volumes/service.js';
 import { agentLauncher } from '../deploy/remote-scripts.js';
 
 export type Handlers = { [M in StationMethod]: (params: ParsedParams<M>) => Promise<Result<M>> };
@@ -20,6 +21,7 @@ export interface HandlerDeps {
   nodes: NodeService;
   tasks: TasksRepo;
   pool: PoolService;
+  volumes: VolumeService;
   settings: SettingsRepo;
   events: EventLog;
   stats: () => AnnounceStats;
@@ -58,6 +60,15 @@ export function createHandlers(d: HandlerDeps): Handlers {
     },
     'event/list': ({ limit }) => d.events.list(limit),
     'announce/stats': async () => structuredClone(d.stats()),
+    'volume/list': () => d.volumes.list(),
+    'volume/create': (p) => d.volumes.create(p),
+    'volume/resize': ({ id, sizeBytes }) => d.volumes.resize(id, sizeBytes),
+    'volume/delete': async ({ id, force, confirm }) => ({
+      deleted: await d.volumes.remove(id, force, confirm),
+    }),
+    'volume/export': ({ id, initiatorIqn, hostId }) => d.volumes.export(id, initiatorIqn, hostId),
+    'volume/unexport': ({ id, initiatorIqn }) => d.volumes.unexport(id, initiatorIqn),
+    'unit/reconcile': ({ id, apply }) => d.volumes.reconcile(id, apply),
     'task/list': () => tasks.list(),
     'task/get': async ({ id }) => {
       const task = await tasks.get(id);

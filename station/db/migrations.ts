@@ -65,4 +65,30 @@ export const migrations: readonly string[] = [
     value_json TEXT NOT NULL
   );
   `,
+  `
+  CREATE TABLE volumes (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    unit_id TEXT NOT NULL REFERENCES nodes (id),
+    pool TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    shared INTEGER NOT NULL DEFAULT 0,
+    iqn TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE exports (
+    volume_id TEXT NOT NULL REFERENCES volumes (id) ON DELETE CASCADE,
+    initiator_iqn TEXT NOT NULL,
+    host_id TEXT REFERENCES nodes (id) ON DELETE SET NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (volume_id, initiator_iqn)
+  );
+  CREATE TABLE initiator_chap (
+    initiator_iqn TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    secret_enc TEXT NOT NULL,
+    mutual_user TEXT NOT NULL,
+    mutual_secret_enc TEXT NOT NULL
+  );
+  `,
 ];

@@ -285,7 +285,8 @@ export class NodeService {
     return (await this.link(id)).call('storage.inventory', {});
   }
 
-  private link(id: string): Promise<AgentLink> {
+  /** The node's agent, over SSH or the injected connector. */
+  link(id: string): Promise<AgentLink> {
     return this.d.connectAgent ? this.d.connectAgent(id) : this.agent(id);
   }
 
