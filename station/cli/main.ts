@@ -8,6 +8,7 @@ import { taskLine } from './format.js';
 import { registerNodeCommands } from './node-commands.js';
 import { registerServeCommand } from './serve.js';
 import { registerPoolCommands } from './pool-commands.js';
+import { registerVolumeCommands } from './volume-commands.js';
 
 function registerTaskCommands(program: Command, globals: () => GlobalOptions): void {
   const task = program.command('task').description('background tasks');
@@ -52,6 +53,7 @@ export async function main(argv: string[]): Promise<void> {
   registerNodeCommands(program, globals);
   registerTaskCommands(program, globals);
   registerPoolCommands(program, globals);
+  registerVolumeCommands(program, globals);
   registerLabCommands(program);
   try {
     await program.parseAsync(argv);
