@@ -44,3 +44,24 @@ export function formatEndpoint(address: string, port: number): string {
 function trimZero(text: string): string {
   return text.endsWith('.0') ? text.slice(0, -2) : text;
 }
+
+/** 87.46 -> "87.5%"; 100 -> "100%"; invalid -> "—". One decimal, as `usedPercent` rounds. */
+export function formatPercent(pct: number | null | undefined): string {
+  if (pct === null || pct === undefined || !Number.isFinite(pct)) return '—';
+  return `${trimZero((Math.round(pct * 10) / 10).toFixed(1))}%`;
+}
+
+/**
+ * An ISO timestamp in the viewer's local time, "2025-11-25 14:03:07": sortable, the same in
+ * every browser locale, and what admins compare with syslog. Null or unreadable -> "—".
+ */
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '—';
+  const p = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ` +
+    `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`
+  );
+}

@@ -1,6 +1,7 @@
 import { NButton, NProgress, NTag, NTooltip, type DataTableColumns } from 'naive-ui';
 import { h, type VNodeChild } from 'vue';
 import type { NodeView } from '../../../protocol/nodes.js';
+import HealthTag from '../../components/HealthTag.vue';
 import { formatEndpoint } from '../../format.js';
 import type { TargetActivity } from '../../stores/tasks.js';
 
@@ -54,6 +55,31 @@ function stateCell(node: NodeView): VNodeChild {
     { default: () => node.state },
   );
   return withTooltip(tag, node.lastError);
+}
+
+function roleCell(node: NodeView): VNodeChild {
+  if (!node.spare) return roleText[node.role];
+  // Inline style: NodesPage's stylesheet is not this file's to extend.
+  return h(
+    'span',
+    { style: { display: 'inline-flex', alignItems: 'center', gap: '6px', whiteSpace: 'nowrap' } },
+    [
+      roleText[node.role],
+      h(
+        NTag,
+        { size: 'small', type: 'info', bordered: false, 'data-testid': `node-spare-${node.name}` },
+        { default: () => 'spare' },
+      ),
+    ],
+  );
+}
+
+function healthCell(node: NodeView): VNodeChild {
+  return h(HealthTag, {
+    health: node.health,
+    lastSeenAt: node.lastSeenAt,
+    testid: `node-health-${node.name}`,
+  });
 }
 
 function hostKeyCell(node: NodeView, actions: NodeActions): VNodeChild {
@@ -138,7 +164,7 @@ function actionsCell(node: NodeView, actions: NodeActions): VNodeChild {
 }
 
 /** Sum of the fixed widths above: below it the table scrolls sideways, name and actions pinned. */
-export const tableMinWidth = 1348;
+export const tableMinWidth = 1488;
 
 export function nodeColumns(actions: NodeActions): DataTableColumns<NodeView> {
   return [
@@ -159,7 +185,7 @@ export function nodeColumns(actions: NodeActions): DataTableColumns<NodeView> {
       render: (node) =>
         h('span', { class: 'node-name', 'data-testid': `node-row-${node.name}` }, node.name),
     },
-    { title: 'Role', key: 'role', width: 80, render: (node) => roleText[node.role] },
+    { title: 'Role', key: 'role', width: 130, render: roleCell },
     {
       // user@address:port, the way ssh spells a login; one column keeps the table on screen.
       title: 'SSH login',
@@ -170,6 +196,7 @@ export function nodeColumns(actions: NodeActions): DataTableColumns<NodeView> {
     },
     { title: 'Host key', key: 'hostKey', width: 115, render: (node) => hostKeyCell(node, actions) },
     { title: 'State', key: 'state', width: 105, render: stateCell },
+    { title: 'Health', key: 'health', width: 90, render: healthCell },
     { title: 'Agent', key: 'agent', width: 160, render: (node) => node.agent.version ?? '—' },
     {
       title: 'Activity',

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatEndpoint, formatSpeed, usedPercent } from '../../../renderer/format.js';
+import {
+  formatBytes,
+  formatEndpoint,
+  formatPercent,
+  formatSpeed,
+  formatTime,
+  usedPercent,
+} from '../../../renderer/format.js';
 
 describe('formatBytes', () => {
   it('uses binary units with one decimal below 100', () => {
@@ -49,5 +56,30 @@ describe('formatEndpoint', () => {
     expect(formatEndpoint('10.99.0.11', 22)).toBe('10.99.0.11:22');
     expect(formatEndpoint('unit-01.lab', 2222)).toBe('unit-01.lab:2222');
     expect(formatEndpoint('fd00::11', 22)).toBe('[fd00::11]:22');
+  });
+});
+
+describe('formatPercent', () => {
+  it('shows one decimal, without a trailing .0', () => {
+    expect(formatPercent(87.46)).toBe('87.5%');
+    expect(formatPercent(100)).toBe('100%');
+    expect(formatPercent(0)).toBe('0%');
+    expect(formatPercent(33.333)).toBe('33.3%');
+  });
+  it('shows a dash for missing or invalid values', () => {
+    expect(formatPercent(null)).toBe('—');
+    expect(formatPercent(Number.NaN)).toBe('—');
+  });
+});
+
+describe('formatTime', () => {
+  it('writes local time as YYYY-MM-DD HH:MM:SS', () => {
+    const iso = new Date(2025, 0, 5, 7, 8, 9).toISOString();
+    expect(formatTime(iso)).toBe('2025-01-05 07:08:09');
+  });
+  it('shows a dash for missing or unreadable times', () => {
+    expect(formatTime(null)).toBe('—');
+    expect(formatTime('')).toBe('—');
+    expect(formatTime('yesterday')).toBe('—');
   });
 });

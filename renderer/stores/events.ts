@@ -1,0 +1,89 @@
+import { defineStore } from 'pinia';
+import { computed, ref, shallowReactive } from 'vue';
+import type { EventRecord } from '../../protocol/pool.js';
+import type { Result, StationEvent } from '../../protocol/station-api.js';
+import { station } from '../api/index.js';
+import { toShape } from '../error-text.js';
+import { liveFeed } from './live.js';
+
+/** How many events the console keeps: the most 'event/list' hands out in one answer. */
+export const eventsKept = 1000;
+
+export type AnnounceStats = Result<'announce/stats'>;
+
+/** Newest first by the time shown in the table; the id breaks ties (insert order). */
+export function newestFirst(a: EventRecord, b: EventRecord): number {
+  const byTime = Date.parse(b.at) - Date.parse(a.at);
+  return byTime || b.id - a.id;
+}
+
+/**
+ * The station's event log, newest first, kept live by 'event.created'. Records never change
+ * once written, so a fetch and the stream simply merge by id; the oldest fall off past
+ * {@link eventsKept}.
+ */
+export const useEventsStore = defineStore('events', () => {
+  const byId = shallowReactive(new Map<number, EventRecord>());
+  const loaded = ref(false);
+  const loading = ref(false);
+  const loadError = ref<string | null>(null);
+
+  const list = computed(() => [...byId.values()].sort(newestFirst));
+
+  function add(records: readonly EventRecord[]): void {
+    for (const record of records) byId.set(record.id, record);
+    if (byId.size <= eventsKept) return;
+    const drop = [...byId.keys()].sort((a, b) => a - b).slice(0, byId.size - eventsKept);
+    for (const id of drop) byId.delete(id);
+  }
+
+  function apply(event: StationEvent): void {
+    if (event.type === 'event.created') add([event.event]);
+  }
+
+  async function load(): Promise<void> {
+    loading.value = true;
+    try {
+      add(await station.call('event/list', { limit: eventsKept }));
+      loaded.value = true;
+      loadError.value = null;
+    } catch (err) {
+      loadError.value = toShape(err).message;
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  const start = liveFeed(apply, load);
+
+  // Announce counters change with every packet, far too often for events: fetched on demand.
+  const stats = ref<AnnounceStats | null>(null);
+  const statsLoading = ref(false);
+  const statsError = ref<string | null>(null);
+
+  async function loadStats(): Promise<void> {
+    statsLoading.value = true;
+    try {
+      stats.value = await station.call('announce/stats', {});
+      statsError.value = null;
+    } catch (err) {
+      statsError.value = toShape(err).message;
+    } finally {
+      statsLoading.value = false;
+    }
+  }
+
+  return {
+    list,
+    loaded,
+    loading,
+    loadError,
+    start,
+    load,
+    apply,
+    stats,
+    statsLoading,
+    statsError,
+    loadStats,
+  };
+});
