@@ -84,4 +84,19 @@ describe.skipIf(!isRoot)('console: nodes', () => {
     await page.waitForTimeout(600);
     await shot('node-detail');
   });
+
+  it('shows the unit up and in the pool once its daemon announced it', async () => {
+    await page.keyboard.press('Escape');
+    await page.getByRole('menuitem', { name: 'Pool' }).click();
+    await expect
+      .poll(() => byTestId('pool-unit-health-dve-u1').textContent(), { timeout: 20_000 })
+      .toMatch(/up/);
+    expect(await byTestId('pool-unit-dve-u1').textContent()).toContain('dve-u1');
+    expect(await byTestId('pool-total').textContent()).toMatch(/GiB|TiB/);
+    await page.waitForTimeout(800); // the chart animates in
+    await shot('pool');
+    await page.getByRole('menuitem', { name: 'Events' }).click();
+    await expect.poll(() => page.textContent('body')).toContain('dve-u1 is up');
+    await shot('events');
+  });
 });

@@ -13,7 +13,16 @@ const root = join(import.meta.dirname, '../..');
 export function startStation(dataDir: string, port: number): Promise<RunningStation> {
   const child = spawn(
     process.execPath,
-    [join(root, 'bin/dvsan.mjs'), '--data-dir', dataDir, 'serve', '--port', String(port), '--announce-port', '0'],
+    [
+      join(root, 'bin/dvsan.mjs'),
+      '--data-dir',
+      dataDir,
+      'serve',
+      '--port',
+      String(port),
+      '--announce-port',
+      '0',
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, DVSAN_LOG_LEVEL: 'warn' },
