@@ -3,10 +3,26 @@ import { collectInventory } from './inventory/index.js';
 import type { AgentHandlers } from './rpc/server.js';
 import { collectStorage } from './storage/index.js';
 import { agentVersion } from './version.js';
+import {
+  createVolume,
+  deleteVolume,
+  notExported,
+  resizeVolume,
+  type CommandRunner,
+  type VolumeServiceOptions,
+} from './volumes/index.js';
 
 export interface HandlerOptions {
   /** The agent bundle, which agent.configure has the daemon run (process.argv[1]). */
   selfPath?: string | undefined;
+  /**
+   * Export hook: whether a volume's backing path (file or LV) is exported. volume.delete
+   * refuses exported volumes and volume results carry the flag. The export backend supplies
+   * it; until then nothing is exported.
+   */
+  isExported?: (backingPath: string) => Promise<boolean>;
+  /** Runs LVM tools (argv arrays); defaults to the real tools, tests inject one. */
+  runner?: CommandRunner;
 }
 
 /**
@@ -17,6 +33,11 @@ export function createHandlers(
   env: NodeJS.ProcessEnv = process.env,
   options: HandlerOptions = { selfPath: process.argv[1] },
 ): AgentHandlers {
+  const volumes: VolumeServiceOptions = {
+    env,
+    runner: options.runner,
+    isExported: options.isExported ?? notExported,
+  };
   const handlers: AgentHandlers = {
     'agent.hello': async () => ({
       version: agentVersion,
@@ -25,9 +46,12 @@ export function createHandlers(
       capabilities: Object.keys(handlers).filter((method) => method !== 'agent.hello'),
     }),
     'node.inventory': async () => collectInventory(env),
-    'storage.inventory': async () => collectStorage(env),
+    'storage.inventory': async () => collectStorage(env, { runner: options.runner }),
     'agent.configure': async (params) =>
       configureAgent(params, { env, selfPath: options.selfPath }),
+    'volume.create': async (params) => createVolume(params, volumes),
+    'volume.resize': async (params) => resizeVolume(params, volumes),
+    'volume.delete': async (params) => deleteVolume(params, volumes),
   };
   return handlers;
 }

@@ -43,7 +43,8 @@ const inventory: Inventory = {
   agent: { version: '0.0.0-dev', node: 'v20.0.0' },
 };
 
-const defaultHandlers: AgentHandlers = {
+// Only the methods these tests call; the rest of the map is the agent's business.
+const defaultHandlers: Partial<AgentHandlers> = {
   'agent.hello': async () => ({ version: '1.2.3', protocol: 1, capabilities: ['node.inventory'] }),
   'node.inventory': async () => inventory,
   'storage.inventory': async () => ({ pools: [], volumes: [] }),
@@ -71,7 +72,7 @@ function startServer(handlers: Partial<AgentHandlers> = {}, maxLineBytes?: numbe
   const done = serveRpc({
     input,
     output,
-    handlers: { ...defaultHandlers, ...handlers },
+    handlers: { ...defaultHandlers, ...handlers } as AgentHandlers,
     log,
     maxLineBytes,
   });

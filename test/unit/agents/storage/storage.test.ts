@@ -1,5 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readdir,
+  rm,
+  stat,
+  symlink,
+  truncate,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +21,7 @@ import {
   listVolumeGroups,
   parseVgs,
 } from '../../../../agents/storage/index.js';
+import { FakeLvm } from '../volumes/fake-lvm.js';
 
 const GiB = 1024 ** 3;
 let root: string;
@@ -71,6 +83,68 @@ describe('collectStorage', () => {
     expect(inventory.volumes).toEqual([]);
     await expect(listFileVolumes(dataDir, 'dir:x')).resolves.toEqual([]);
     await expect(stat(path.join(root, 'absent'))).rejects.toThrow();
+  });
+});
+
+describe('collectStorage with LVM and exports', () => {
+  it('lists dvsan LVs of every VG beside the file volumes, and flags exported backings', async () => {
+    const dataDir = path.join(root, 'lvm-data');
+    await mkdir(path.join(dataDir, 'volumes'), { recursive: true });
+    await writeFile(path.join(dataDir, 'volumes', 'file-1.img'), '');
+    await truncate(path.join(dataDir, 'volumes', 'file-1.img'), GiB);
+    const lvm = new FakeLvm()
+      .addVg('vg0', 100 * GiB, {
+        root: { sizeBytes: 10 * GiB },
+        'dvsan-thin': { sizeBytes: 50 * GiB, dataPercent: '2.00' },
+        'dvsan-db': { sizeBytes: 4 * GiB, pool: 'dvsan-thin', dataPercent: '50.00' },
+        'dvsan-logs': { sizeBytes: GiB },
+      })
+      .addVg('vg1', 10 * GiB);
+
+    const inventory = await collectStorage(
+      { DVSAN_DATA_DIR: dataDir, PATH: '' },
+      {
+        runner: lvm.runner,
+        exportedBackings: new Set([
+          '/dev/vg0/dvsan-db',
+          path.join(dataDir, 'volumes', 'file-1.img'),
+        ]),
+      },
+    );
+    expect(storageInventorySchema.parse(inventory)).toEqual(inventory);
+    expect(impossibleStorage(inventory)).toBeNull();
+    expect(inventory.pools.map((p) => p.id)).toEqual([`dir:${dataDir}`, 'lvm:vg0', 'lvm:vg1']);
+    expect(inventory.volumes.map((v) => [v.id, v.pool, v.exported])).toEqual([
+      ['file-1', `dir:${dataDir}`, true],
+      ['db', 'lvm:vg0', true],
+      ['logs', 'lvm:vg0', false],
+    ]);
+    expect(inventory.volumes[1]).toMatchObject({
+      sizeBytes: 4 * GiB,
+      allocatedBytes: 2 * GiB,
+      backing: '/dev/vg0/dvsan-db',
+    });
+  });
+
+  it('keeps a VG whose lvs fails as a pool without volumes, and never lists partials', async () => {
+    const dataDir = path.join(root, 'partial-data');
+    const volumes = path.join(dataDir, 'volumes');
+    await mkdir(volumes, { recursive: true });
+    await writeFile(path.join(volumes, 'new.img.partial'), 'x');
+    await writeFile(path.join(volumes, 'crashed.img.partial'), 'x');
+    const old = new Date(Date.now() - 5 * 60_000);
+    await utimes(path.join(volumes, 'crashed.img.partial'), old, old);
+    const lvm = new FakeLvm().addVg('vg0', GiB, { 'dvsan-a': {} });
+    lvm.failNext = { tool: 'lvs', stderr: '  Permission denied' };
+
+    const inventory = await collectStorage(
+      { DVSAN_DATA_DIR: dataDir, PATH: '' },
+      { runner: lvm.runner },
+    );
+    expect(inventory.pools.map((p) => p.id)).toEqual([`dir:${dataDir}`, 'lvm:vg0']);
+    expect(inventory.volumes).toEqual([]);
+    // The crashed create's leftover is cleared; the one that may still be running stays.
+    expect(await readdir(volumes)).toEqual(['new.img.partial']);
   });
 });
 

@@ -24,7 +24,7 @@ export class FakeUnit implements AgentLink {
     this.calls.push(method);
     if (this.failNext.delete(method))
       throw new DvsanError('agent-error', `${method} failed (injected)`);
-    const p = params as Record<string, never>;
+    const p = params as { id: string; sizeBytes: number; iqn: string };
     const result = ((): unknown => {
       switch (method) {
         case 'storage.inventory':
