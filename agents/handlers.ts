@@ -1,4 +1,5 @@
 import { configureAgent } from './daemon/configure.js';
+import { createExports } from './exports/index.js';
 import { collectInventory } from './inventory/index.js';
 import type { AgentHandlers } from './rpc/server.js';
 import { collectStorage } from './storage/index.js';
@@ -6,7 +7,6 @@ import { agentVersion } from './version.js';
 import {
   createVolume,
   deleteVolume,
-  notExported,
   resizeVolume,
   type CommandRunner,
   type VolumeServiceOptions,
@@ -17,8 +17,8 @@ export interface HandlerOptions {
   selfPath?: string | undefined;
   /**
    * Export hook: whether a volume's backing path (file or LV) is exported. volume.delete
-   * refuses exported volumes and volume results carry the flag. The export backend supplies
-   * it; until then nothing is exported.
+   * refuses exported volumes and volume results carry the flag. Defaults to asking the unit's
+   * target backend (agents/exports); tests inject one.
    */
   isExported?: (backingPath: string) => Promise<boolean>;
   /** Runs LVM tools (argv arrays); defaults to the real tools, tests inject one. */
@@ -33,10 +33,11 @@ export function createHandlers(
   env: NodeJS.ProcessEnv = process.env,
   options: HandlerOptions = { selfPath: process.argv[1] },
 ): AgentHandlers {
+  const exports = createExports(env);
   const volumes: VolumeServiceOptions = {
     env,
     runner: options.runner,
-    isExported: options.isExported ?? notExported,
+    isExported: options.isExported ?? exports.isExported,
   };
   const handlers: AgentHandlers = {
     'agent.hello': async () => ({
@@ -52,6 +53,7 @@ export function createHandlers(
     'volume.create': async (params) => createVolume(params, volumes),
     'volume.resize': async (params) => resizeVolume(params, volumes),
     'volume.delete': async (params) => deleteVolume(params, volumes),
+    ...exports.handlers,
   };
   return handlers;
 }

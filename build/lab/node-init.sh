@@ -4,6 +4,7 @@
 # station/lab/sshd.ts starts it as
 #   nsenter --net=/run/netns/<node> -- unshare --mount --uts --propagation private -- \
 #     /bin/sh node-init.sh <node> <node-dir> <unit|host> [--without-node]
+#       [--tgtd-port=N --tgtd-portal=ADDR:PORT]
 # so everything below happens in the node's own network, mount and UTS namespaces: mounts made
 # here are seen only by this node's sshd and the sessions it starts. Namespaces share one
 # filesystem, so the places a real node keeps to itself get private directories bind-mounted
@@ -11,7 +12,7 @@
 set -eu
 
 if [ $# -lt 3 ]; then
-  echo "usage: node-init.sh <node> <node-dir> <unit|host> [--without-node]" >&2
+  echo "usage: node-init.sh <node> <node-dir> <unit|host> [--without-node] [--tgtd-port=N --tgtd-portal=ADDR:PORT]" >&2
   exit 2
 fi
 node=$1
@@ -19,13 +20,22 @@ dir=$2
 role=$3
 shift 3
 without_node=no
+tgtd_port=
+tgtd_portal=
 for arg in "$@"; do
   case $arg in
     --without-node) without_node=yes ;;
+    --tgtd-port=*) tgtd_port=${arg#*=} ;;
+    --tgtd-portal=*) tgtd_portal=${arg#*=} ;;
     *) echo "node-init: unknown flag $arg" >&2; exit 2 ;;
   esac
 done
 case $role in unit|host) ;; *) echo "node-init: role must be unit or host, not $role" >&2; exit 2 ;; esac
+case $tgtd_port in *[!0-9]*) echo "node-init: --tgtd-port must be a number" >&2; exit 2 ;; esac
+if [ -n "$tgtd_port" ] && [ -z "$tgtd_portal" ]; then
+  echo "node-init: --tgtd-port needs --tgtd-portal" >&2
+  exit 2
+fi
 
 echo "node-init: $node ($role) starting"
 hostname "$node"
@@ -45,6 +55,8 @@ bind_dir var-lib-dvsan /var/lib/dvsan
 bind_dir etc-tgt /etc/tgt
 bind_dir etc-iscsi /etc/iscsi
 bind_dir run-dvsan /run/dvsan
+# tgtd keeps its control socket in /run/tgtd (/var/run/tgtd): socket.<control port>.
+bind_dir run-tgtd /run/tgtd
 bind_dir root-home /root
 
 # Node-own copies of files: root's login shell is /bin/sh (a heavy bash profile costs up to a
@@ -79,5 +91,13 @@ printf 'process\n' > /var/lib/dvsan/supervisor
 # sshd's privilege-separation directory (on the shared /run; the same for every node).
 mkdir -p /run/sshd
 chmod 0755 /run/sshd
+
+# A unit's own iSCSI target daemon, inside the node's namespaces: control port N (tgtadm -C N;
+# /etc/tgt/dvsan-control-port tells the agent), portal on the node's address. -f keeps it in
+# the foreground as a child of this script, which becomes sshd below; its log is tgtd.log.
+if [ -n "$tgtd_port" ]; then
+  tgtd -f -C "$tgtd_port" --iscsi "portal=$tgtd_portal" </dev/null >>"$dir/tgtd.log" 2>&1 &
+  echo $! > "$dir/tgtd.pid"
+fi
 
 exec /usr/sbin/sshd -D -e -f "$dir/sshd_config"

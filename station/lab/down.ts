@@ -152,6 +152,16 @@ export async function downLab(
       for (const pid of await netnsPids(ns)) if (!mine.has(pid)) pids.add(pid);
     if (pids.size === 0) break;
     report.processes += pids.size;
+    // Units' tgtds ignore SIGTERM and would hold the round up for its whole grace period;
+    // a lab target's state is throwaway, so they get SIGKILL straight away.
+    for (const pid of pids) {
+      if (path.basename((await processCmdline(pid))[0] ?? '') !== 'tgtd') continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     const left = await killAll([...pids]);
     if (left.length > 0 && round === 2)
       report.problems.push(`processes still alive after SIGKILL: ${left.join(', ')}`);

@@ -4,6 +4,7 @@ export { labUp, type LabContext } from './up.js';
 export { labDown, type LabDownOptions, type LabDownReport } from './down.js';
 export { labStatus, type LabNodeStatus, type LabStatus } from './status.js';
 export { nodeExec, regenerateHostKey } from './exec.js';
+export { restartTgtd, startTgtd, stopTgtd } from './tgtd.js';
 export {
   readLabState,
   tryReadLabState,

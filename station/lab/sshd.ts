@@ -18,6 +18,8 @@ const privateDirs: [string, number][] = [
   ['etc-tgt', 0o755],
   ['etc-iscsi', 0o755],
   ['run-dvsan', 0o755],
+  // tgtd's control socket directory: private, so units of two labs never share a socket.
+  ['run-tgtd', 0o755],
   ['root-home', 0o700],
 ];
 
@@ -33,6 +35,8 @@ export interface NodeSpec {
   role: LabRole;
   address: string;
   withoutNode: boolean;
+  /** Units: the control port of the node's own tgtd, which node-init.sh starts. */
+  tgtdPort?: number | undefined;
 }
 
 export function nodeDir(labDir: string, name: string): string {
@@ -126,6 +130,9 @@ export async function startNode(
       dir,
       node.role,
       ...(node.withoutNode ? ['--without-node'] : []),
+      ...(node.tgtdPort !== undefined
+        ? [`--tgtd-port=${node.tgtdPort}`, `--tgtd-portal=${node.address}:3260`]
+        : []),
     ];
     const child = spawn('nsenter', argv, {
       detached: true,

@@ -16,6 +16,9 @@ export const labNodeSchema = z.object({
   hostKeyFingerprint: z.string().regex(/^SHA256:/),
   /** Units only: where volume files live, as seen inside the node. */
   dataDir: z.string().optional(),
+  /** Units only: the node's own tgtd and its control port (`tgtadm -C <tgtdPort>`). */
+  tgtdPid: z.number().int().positive().optional(),
+  tgtdPort: z.number().int().nonnegative().optional(),
   /** True when the node's `node` executables are hidden. */
   withoutNode: z.boolean().optional(),
 });

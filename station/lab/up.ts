@@ -32,6 +32,7 @@ import {
   type NodeSpec,
 } from './sshd.js';
 import { markerFile, statePath, writeLabState, type LabNode, type LabState } from './state.js';
+import { prepareTgtConfig, readTgtdPid, waitForTgtd } from './tgtd.js';
 
 /** Injectable facts about the caller, so the root check is testable without root. */
 export interface LabContext {
@@ -139,6 +140,8 @@ function spec(plan: LabPlan, node: PlannedNode): NodeSpec {
     role: node.role,
     address: node.address,
     withoutNode: plan.withoutNode.includes(node.name),
+    // Each unit's tgtd gets the unit's index as its control port.
+    ...(node.role === 'unit' ? { tgtdPort: node.index } : {}),
   };
 }
 
@@ -167,6 +170,8 @@ export async function labUp(opts: LabUpOptions, ctx: LabContext = {}): Promise<L
       const s = spec(plan, node);
       await createNodeNet(plan, node);
       await prepareNode(plan.dir, s, files);
+      if (s.tgtdPort !== undefined)
+        await prepareTgtConfig(path.join(plan.dir, node.name), s.tgtdPort);
       const [pid, fingerprint] = await Promise.all([
         startNode(plan.dir, s, initScript),
         hostKeyFingerprint(plan.dir, node.name),
@@ -175,7 +180,16 @@ export async function labUp(opts: LabUpOptions, ctx: LabContext = {}): Promise<L
     });
     const deadline = Date.now() + sshdStartLimitMs;
     await Promise.all(started.map(({ s, pid }) => waitForSshd(plan.dir, s, pid, deadline)));
-    const nodes: LabNode[] = started.map(({ s, pid, fingerprint }) => ({
+    // node-init.sh starts a unit's tgtd before it becomes sshd, so its pid is recorded by now.
+    const tgtdPids = await Promise.all(
+      started.map(async ({ s }) => {
+        if (s.tgtdPort === undefined) return undefined;
+        const tgtdPid = await readTgtdPid(plan.dir, s.name);
+        await waitForTgtd(plan.dir, s.name, tgtdPid, s.tgtdPort, deadline);
+        return tgtdPid;
+      }),
+    );
+    const nodes: LabNode[] = started.map(({ s, pid, fingerprint }, i) => ({
       name: s.name,
       role: s.role,
       address: s.address,
@@ -184,6 +198,7 @@ export async function labUp(opts: LabUpOptions, ctx: LabContext = {}): Promise<L
       sshdPid: pid,
       hostKeyFingerprint: fingerprint,
       ...(s.role === 'unit' ? { dataDir: unitDataDir } : {}),
+      ...(s.tgtdPort !== undefined ? { tgtdPid: tgtdPids[i], tgtdPort: s.tgtdPort } : {}),
       ...(s.withoutNode ? { withoutNode: true } : {}),
     }));
     const state: LabState = {
