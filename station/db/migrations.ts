@@ -86,9 +86,12 @@ export const migrations: readonly string[] = [
   CREATE TABLE initiator_chap (
     initiator_iqn TEXT PRIMARY KEY,
     user TEXT NOT NULL,
-    secret_enc TEXT NOT NULL,
-    mutual_user TEXT NOT NULL,
-    mutual_secret_enc TEXT NOT NULL
+    secret_enc TEXT NOT NULL
+  );
+  CREATE TABLE unit_chap (
+    unit_id TEXT PRIMARY KEY REFERENCES nodes (id) ON DELETE CASCADE,
+    user TEXT NOT NULL,
+    secret_enc TEXT NOT NULL
   );
   `,
 ];

@@ -17,12 +17,11 @@ export interface ExportRecord {
   hostId: string | null;
 }
 
-export interface InitiatorChapRecord {
-  initiatorIqn: string;
+/** CHAP credentials, sealed: per host initiator (incoming) or per unit (mutual, the target's). */
+export interface ChapRecord {
+  owner: string;
   user: string;
   secretEnc: string;
-  mutualUser: string;
-  mutualSecretEnc: string;
 }
 
 interface VolumeRow {
@@ -107,29 +106,21 @@ export class VolumesRepo {
     ]);
   }
 
-  async chapFor(initiatorIqn: string): Promise<InitiatorChapRecord | undefined> {
-    const r = await this.db.get<{
-      initiator_iqn: string;
-      user: string;
-      secret_enc: string;
-      mutual_user: string;
-      mutual_secret_enc: string;
-    }>('SELECT * FROM initiator_chap WHERE initiator_iqn = ?', [initiatorIqn]);
-    return (
-      r && {
-        initiatorIqn: r.initiator_iqn,
-        user: r.user,
-        secretEnc: r.secret_enc,
-        mutualUser: r.mutual_user,
-        mutualSecretEnc: r.mutual_secret_enc,
-      }
-    );
+  /** `kind` picks the table: a host initiator's credentials or a unit's target identity. */
+  async chapFor(kind: 'initiator' | 'unit', owner: string): Promise<ChapRecord | undefined> {
+    const sql =
+      kind === 'initiator'
+        ? 'SELECT initiator_iqn AS owner, user, secret_enc FROM initiator_chap WHERE initiator_iqn = ?'
+        : 'SELECT unit_id AS owner, user, secret_enc FROM unit_chap WHERE unit_id = ?';
+    const r = await this.db.get<{ owner: string; user: string; secret_enc: string }>(sql, [owner]);
+    return r && { owner: r.owner, user: r.user, secretEnc: r.secret_enc };
   }
 
-  async saveChap(c: InitiatorChapRecord): Promise<void> {
-    await this.db.run(
-      'INSERT INTO initiator_chap (initiator_iqn, user, secret_enc, mutual_user, mutual_secret_enc) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-      [c.initiatorIqn, c.user, c.secretEnc, c.mutualUser, c.mutualSecretEnc],
-    );
+  async saveChap(kind: 'initiator' | 'unit', c: ChapRecord): Promise<void> {
+    const sql =
+      kind === 'initiator'
+        ? 'INSERT INTO initiator_chap (initiator_iqn, user, secret_enc) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'
+        : 'INSERT INTO unit_chap (unit_id, user, secret_enc) VALUES (?, ?, ?) ON CONFLICT DO NOTHING';
+    await this.db.run(sql, [c.owner, c.user, c.secretEnc]);
   }
 }

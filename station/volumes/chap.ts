@@ -1,6 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
 import type { Chap } from '../../protocol/index.js';
-import type { InitiatorChapRecord, VolumesRepo } from '../db/volumes-repo.js';
+import type { VolumesRepo } from '../db/volumes-repo.js';
 import type { SecretBox } from '../secrets.js';
 
 const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
@@ -12,28 +12,44 @@ export function randomSecret(length = 16): string {
   return s;
 }
 
-/** Per-initiator CHAP credentials, made once and kept sealed; the same host gets the same ones. */
-export async function chapForInitiator(
+const shortHash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
+
+async function credentials(
+  repo: VolumesRepo,
+  secrets: SecretBox,
+  kind: 'initiator' | 'unit',
+  owner: string,
+  prefix: string,
+): Promise<{ user: string; secret: string }> {
+  let record = await repo.chapFor(kind, owner);
+  if (!record) {
+    await repo.saveChap(kind, {
+      owner,
+      user: `${prefix}${shortHash(owner)}`,
+      secretEnc: secrets.seal(randomSecret()),
+    });
+    record = (await repo.chapFor(kind, owner))!;
+  }
+  return { user: record.user, secret: secrets.open(record.secretEnc) };
+}
+
+/**
+ * CHAP for one host on one unit: the host's own credentials (made once per initiator, the
+ * same on every unit) and, for mutual CHAP, the unit's target identity. One identity per unit
+ * because a target can answer with one outgoing account only (tgt), shared volumes included.
+ */
+export async function chapFor(
   repo: VolumesRepo,
   secrets: SecretBox,
   initiatorIqn: string,
+  unitId: string,
 ): Promise<Chap> {
-  let record = await repo.chapFor(initiatorIqn);
-  if (!record) {
-    const fresh: InitiatorChapRecord = {
-      initiatorIqn,
-      user: `dvsan-${createHash('sha256').update(initiatorIqn).digest('hex').slice(0, 12)}`,
-      secretEnc: secrets.seal(randomSecret()),
-      mutualUser: 'dvsan-target',
-      mutualSecretEnc: secrets.seal(randomSecret()),
-    };
-    await repo.saveChap(fresh);
-    record = (await repo.chapFor(initiatorIqn))!;
-  }
+  const host = await credentials(repo, secrets, 'initiator', initiatorIqn, 'dvsan-');
+  const target = await credentials(repo, secrets, 'unit', unitId, 'dvsan-t-');
   return {
-    user: record.user,
-    secret: secrets.open(record.secretEnc),
-    mutualUser: record.mutualUser,
-    mutualSecret: secrets.open(record.mutualSecretEnc),
+    user: host.user,
+    secret: host.secret,
+    mutualUser: target.user,
+    mutualSecret: target.secret,
   };
 }

@@ -15,7 +15,7 @@ import type { PoolService } from '../pool/service.js';
 import type { SecretBox } from '../secrets.js';
 import { KeyedMutex } from '../tasks/keyed-mutex.js';
 import { placeVolume } from './allocator.js';
-import { chapForInitiator } from './chap.js';
+import { chapFor } from './chap.js';
 
 export const iqnPrefix = 'iqn.2026-11.io.dvsan:';
 export const volumeIqn = (unitName: string, volumeName: string) =>
@@ -259,7 +259,7 @@ export class VolumeService {
       acls: await Promise.all(
         initiators.map(async (initiatorIqn) => ({
           initiatorIqn,
-          chap: await chapForInitiator(this.d.volumes, this.d.secrets, initiatorIqn),
+          chap: await chapFor(this.d.volumes, this.d.secrets, initiatorIqn, unit.id),
         })),
       ),
     };
