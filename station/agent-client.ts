@@ -39,6 +39,7 @@ export class AgentClient {
         new DvsanError(
           'agent-error',
           `the agent on the node exited${this.stderrTail ? `: ${this.stderrTail.trim().slice(-300)}` : ''}`,
+          { exited: true },
         ),
       ),
     );
@@ -66,7 +67,9 @@ export class AgentClient {
     timeoutMs = 30_000,
   ): Promise<AgentResult<M>> {
     if (this.closed)
-      return Promise.reject(new DvsanError('agent-error', 'the agent connection is closed'));
+      return Promise.reject(
+        new DvsanError('agent-error', 'the agent connection is closed', { exited: true }),
+      );
     const id = this.nextId++;
     return new Promise<AgentResult<M>>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -285,9 +285,25 @@ export class NodeService {
     return (await this.link(id)).call('storage.inventory', {});
   }
 
-  /** The node's agent, over SSH or the injected connector. */
-  link(id: string): Promise<AgentLink> {
-    return this.d.connectAgent ? this.d.connectAgent(id) : this.agent(id);
+  /**
+   * The node's agent, over SSH or the injected connector. A call that finds the agent process
+   * gone (killed, node rebooted) is sent once more to a fresh one: every agent method is
+   * idempotent, so repeating it is safe.
+   */
+  async link(id: string): Promise<AgentLink> {
+    if (this.d.connectAgent) return this.d.connectAgent(id);
+    const first = await this.agent(id);
+    return {
+      call: async (method, params, timeoutMs) => {
+        try {
+          return await first.call(method, params, timeoutMs);
+        } catch (err) {
+          if (!(err instanceof DvsanError) || err.details?.exited !== true) throw err;
+          this.dropAgent(id);
+          return (await this.agent(id)).call(method, params, timeoutMs);
+        }
+      },
+    };
   }
 
   async inventory(id: string, refresh: boolean): Promise<Inventory> {

@@ -2,6 +2,7 @@
 // real lab unit, exports it through that unit's tgtd with per-host CHAP, and a real
 // initiator in a host namespace writes and reads it. Needs root.
 import { existsSync, mkdtempSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,6 +178,50 @@ describe('volumes and exports in the lab', () => {
       drifted: [],
       leftovers: [],
     });
+  });
+
+  it('stays consistent when the unit’s agent is killed in the middle of a change', async () => {
+    const unitName = v.unitName;
+    const unit = ids[unitName]!;
+    /** SIGKILL the unit's RPC agent: found by the unit's own network namespace, as PIDs are shared. */
+    const killAgent = async () => {
+      const { execFileSync } = await import('node:child_process');
+      const pids = execFileSync('ip', ['netns', 'pids', unitName], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean);
+      for (const pid of pids) {
+        const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+        if (cmd.includes('dvsan-agent.cjs') && cmd.split('\0').includes('rpc'))
+          process.kill(Number(pid), 'SIGKILL');
+      }
+    };
+    for (const [i, delayMs] of [0, 5, 20, 60].entries()) {
+      const x = await client.call('volume/create', {
+        name: `crash-${i}`,
+        sizeBytes: MiB,
+        unitId: unit,
+      });
+      const exporting = client.call('volume/export', { id: x.id, initiatorIqn: hostIqn }).then(
+        () => 'done',
+        () => 'failed',
+      );
+      await new Promise((r) => setTimeout(r, delayMs));
+      await killAgent();
+      await exporting;
+      // Whatever the kill interrupted, one reconcile leaves the unit as the station records it.
+      await client.call('unit/reconcile', { id: unit, apply: true });
+      expect(await client.call('unit/reconcile', { id: unit })).toMatchObject({
+        missing: [],
+        drifted: [],
+        leftovers: [],
+      });
+      const recorded = (await client.call('volume/list', {})).find((y) => y.id === x.id)!;
+      const conf = parseConfig(
+        (await nodeExec(lab, unitName, ['cat', '/etc/tgt/conf.d/dvsan.conf'])).stdout,
+      );
+      expect(conf.some((r) => r.iqn === x.iqn)).toBe(recorded.exports.length > 0);
+      await client.call('volume/delete', { id: x.id, force: true, confirm: x.name });
+    }
   });
 
   it('creates, exports and deletes 100 volumes without leaving a target, ACL, account or file behind', async () => {
