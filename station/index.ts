@@ -112,16 +112,6 @@ export async function createStation(opts: StationOptions): Promise<Station> {
       pool.changed();
     },
   });
-  construct = new Construct({
-    nodes: nodesRepo,
-    settings,
-    events,
-    pool,
-    keys,
-    log,
-    publish: (node) => nodes.changed(node),
-    storageInventory: (id) => nodes.storageInventory(id),
-  });
   const volumes = new VolumeService({
     volumes: new VolumesRepo(db),
     nodes: nodesRepo,
@@ -131,6 +121,28 @@ export async function createStation(opts: StationOptions): Promise<Station> {
     bus,
     agentFor: (id) => nodes.link(id),
     refreshUnit: (node) => construct?.enquire(node),
+  });
+  construct = new Construct({
+    nodes: nodesRepo,
+    settings,
+    events,
+    pool,
+    keys,
+    log,
+    publish: (node) => nodes.changed(node),
+    storageInventory: (id) => nodes.storageInventory(id),
+    unitBack: (node) => {
+      volumes
+        .reconcile(node.id, true, false)
+        .catch((err: Error) =>
+          events.record(
+            'warning',
+            'unit.reconcile',
+            node.id,
+            `repairing the exports of ${node.name} after it came back failed: ${err.message}`,
+          ),
+        );
+    },
   });
   const announceAddress = await construct.start(opts.announce?.listen ?? null);
   // Port 0 asks the system for a free port: nodes must be told the real one.

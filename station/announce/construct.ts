@@ -19,6 +19,7 @@ export interface ConstructDeps {
   publish(node: NodeRecord): void;
   /** Asks a unit for its storage (storage.inventory over its agent). */
   storageInventory(nodeId: string): Promise<unknown>;
+  unitBack?(node: NodeRecord): void;
   enquiryConcurrency?: number;
 }
 
@@ -41,6 +42,7 @@ export class Construct {
       pool: d.pool,
       publish: d.publish,
       enquire: (node) => this.enquire(node),
+      unitBack: (node) => d.unitBack?.(node),
     });
     this.listener = new AnnounceListener({
       keyFor: d.keys.keyFor,

@@ -14,6 +14,8 @@ export interface WatchDeps {
   publish(node: NodeRecord): void;
   /** The enquiry: ask a unit for its storage (storage.inventory) and merge the answer. */
   enquire(node: NodeRecord): void;
+  /** A unit that was down is back: repair its exports (reconcile without removing anything). */
+  unitBack?(node: NodeRecord): void;
   now?: () => number;
 }
 
@@ -90,6 +92,7 @@ export class NodeWatch {
     // Enquire on every startup (storage may have changed while the agent was away) and on
     // every return from down: that is the reconciliation.
     if (node.role === 'unit' && (body.kind === 'startup' || !wasUp)) this.d.enquire(node);
+    if (node.role === 'unit' && node.health === 'down') this.d.unitBack?.(node);
   }
 
   private async transition(

@@ -198,7 +198,11 @@ export class VolumeService {
   }
 
   /** Compares a unit's real targets with the desired ones; repairs and removes only when applying. */
-  async reconcile(unitId: string, apply: boolean): Promise<ReconcileReport> {
+  async reconcile(
+    unitId: string,
+    apply: boolean,
+    removeLeftovers = apply,
+  ): Promise<ReconcileReport> {
     const unit = await this.unit(unitId);
     return this.perUnit.run(unit.id, async () => {
       const agent = await this.d.agentFor(unit.id);
@@ -225,7 +229,7 @@ export class VolumeService {
       for (const iqn of real.keys()) {
         if (!iqn.startsWith(iqnPrefix) || wanted.has(iqn)) continue;
         report.leftovers.push(iqn);
-        if (apply) await agent.call('export.remove', { iqn });
+        if (apply && removeLeftovers) await agent.call('export.remove', { iqn });
       }
       if (report.missing.length + report.drifted.length + report.leftovers.length) {
         await this.d.events.record(

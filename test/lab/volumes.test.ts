@@ -180,6 +180,44 @@ describe('volumes and exports in the lab', () => {
     });
   });
 
+  it('repairs a unit’s exports by itself when the unit comes back up', async () => {
+    const unit = ids[v.unitName]!;
+    const health = async () => (await client.call('node/get', { id: unit })).health;
+    const pid = (await nodeExec(lab, v.unitName, ['cat', '/run/dvsan/daemon.pid'])).stdout.trim();
+    await nodeExec(lab, v.unitName, ['kill', '-TERM', pid]);
+    await within(5000, async () => (await health()) === 'down');
+    const port = String(lab.nodes.find((n) => n.name === v.unitName)!.tgtdPort);
+    await nodeExec(lab, v.unitName, [
+      'tgtadm',
+      '--lld',
+      'iscsi',
+      '-C',
+      port,
+      '--op',
+      'delete',
+      '--mode',
+      'target',
+      '--tid',
+      '1',
+      '--force',
+    ]);
+    // Deploying again restarts the daemon; its startup brings the unit back, and the repair follows.
+    const { taskId } = await client.call('node/deploy', { ids: [unit] });
+    await waitForTask(client, taskId, () => undefined, 60_000);
+    await within(
+      15_000,
+      async () => (await client.call('unit/reconcile', { id: unit })).missing.length === 0,
+    );
+    const read = await qemuIo(v, ['read -P 0x5a 0 1M']);
+    expect(read.code, read.stderr).toBe(0);
+    const events = await client.call('event/list', { limit: 50 });
+    expect(
+      events.some(
+        (e) => e.kind === 'unit.reconcile' && e.nodeId === unit && /repaired/.test(e.message),
+      ),
+    ).toBe(true);
+  });
+
   it('stays consistent when the unit’s agent is killed in the middle of a change', async () => {
     const unitName = v.unitName;
     const unit = ids[unitName]!;
