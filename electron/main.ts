@@ -5,11 +5,22 @@
 // station-host.ts and registerStationIpc).
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BrowserWindow, Menu, app, dialog, ipcMain, screen, session, shell } from 'electron';
+import {
+  BrowserWindow,
+  Menu,
+  app,
+  dialog,
+  ipcMain,
+  safeStorage,
+  screen,
+  session,
+  shell,
+} from 'electron';
 import { forwardStationEvents, ownFrameCheck, registerStationIpc } from './ipc.js';
 import { aboutText, menuTemplate } from './menu.js';
 import { guardNavigation, isAllowedPermission } from './navigation.js';
 import { startStation, type HostedStation } from './station-host.js';
+import { desktopSecretKey } from './secret-key.js';
 import { windowOptions } from './window.js';
 import {
   captureWindowState,
@@ -118,9 +129,12 @@ async function start(): Promise<void> {
 
   const bundle = agentBundlePath();
   const dataDir = app.getPath('userData');
-  const started = await startStation(
-    bundle === undefined ? { dataDir } : { dataDir, agentBundlePath: bundle },
-  );
+  const secretKey = await desktopSecretKey(safeStorage, dataDir);
+  const started = await startStation({
+    dataDir,
+    ...(bundle === undefined ? {} : { agentBundlePath: bundle }),
+    ...(secretKey ? { secretKey } : {}),
+  });
   if (quitting) {
     // The user quit while the station was opening: close it rather than leak it.
     await started.close();

@@ -12,6 +12,8 @@ export interface HostedStation {
 export function startStation(opts: {
   dataDir: string;
   agentBundlePath?: string;
+  /** From the OS keychain (safeStorage); without it the station keeps a 0600 key file. */
+  secretKey?: Buffer;
 }): Promise<HostedStation> {
   return createStation(opts);
 }
