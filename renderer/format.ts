@@ -65,3 +65,39 @@ export function formatTime(iso: string | null | undefined): string {
     `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`
   );
 }
+
+/** The units a size field offers: volumes are sized like LUNs, in powers of two. */
+export const sizeUnits = ['MiB', 'GiB', 'TiB'] as const;
+export type SizeUnit = (typeof sizeUnits)[number];
+
+const unitPowers: Record<string, number> = { '': 0, k: 1, m: 2, g: 3, t: 4, p: 5 };
+
+/**
+ * A size as an admin types it -> bytes. A bare number takes `unit` ("12.5", GiB ->
+ * 13421772800); a suffix wins over it: "512M", "512 MiB", "1.5t", "2 TiB", "4096 B".
+ * Binary only: "GB" is refused rather than guessed (vendors mean 10^9 by it, lsblk 2^30).
+ * Rounded to whole bytes. Anything else, zero, or past 2^53 -> null.
+ */
+export function parseSize(text: string, unit: SizeUnit = 'GiB'): number | null {
+  const match = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:([kmgtp])(?:i|ib)?|(b))?\s*$/i.exec(text);
+  if (!match) return null;
+  const amount = Number(match[1]);
+  const power = match[3] ? 0 : match[2] ? unitPowers[match[2].toLowerCase()]! : unitPower(unit);
+  const bytes = Math.round(amount * 1024 ** power);
+  return bytes > 0 && Number.isSafeInteger(bytes) ? bytes : null;
+}
+
+function unitPower(unit: SizeUnit): number {
+  return unitPowers[unit[0]!.toLowerCase()]!;
+}
+
+/**
+ * Bytes -> what a size field shows: the largest unit that keeps the number at or above 1,
+ * with at most two decimals, e.g. 1610612736 -> { amount: "1.5", unit: "GiB" }.
+ */
+export function sizeFieldValue(bytes: number): { amount: string; unit: SizeUnit } {
+  let unit: SizeUnit = 'MiB';
+  for (const u of sizeUnits) if (bytes >= 1024 ** unitPower(u)) unit = u;
+  const amount = Math.round((bytes / 1024 ** unitPower(unit)) * 100) / 100;
+  return { amount: String(amount), unit };
+}

@@ -3,6 +3,7 @@ import EventsPage from './events/EventsPage.vue';
 import NodesPage from './nodes/NodesPage.vue';
 import PoolPage from './pool/PoolPage.vue';
 import SettingsPage from './settings/SettingsPage.vue';
+import VolumesPage from './volumes/VolumesPage.vue';
 
 export interface PageEntry {
   /** The first part of the URL hash, e.g. "nodes" for "#/nodes". */
@@ -19,6 +20,7 @@ export interface PageEntry {
 export const pages: readonly PageEntry[] = [
   { key: 'nodes', label: 'Nodes', component: NodesPage },
   { key: 'pool', label: 'Pool', component: PoolPage },
+  { key: 'volumes', label: 'Volumes', component: VolumesPage },
   { key: 'events', label: 'Events', component: EventsPage },
   { key: 'settings', label: 'Settings', component: SettingsPage },
 ];

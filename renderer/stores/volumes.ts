@@ -1,0 +1,150 @@
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef, triggerRef } from 'vue';
+import type { Params, StationEvent } from '../../protocol/station-api.js';
+import type { VolumeView } from '../../protocol/volumes.js';
+import { station } from '../api/index.js';
+import { toShape } from '../error-text.js';
+import { liveFeed } from './live.js';
+
+// One collator: localeCompare() builds one per call, which is what makes 10,000 names slow.
+const collator = new Intl.Collator(undefined, { numeric: true });
+const byName = (a: VolumeView, b: VolumeView) => collator.compare(a.name, b.name);
+
+/**
+ * Every volume the station hands out, kept live by 'volume.updated' / 'volume.removed'
+ * events; fetched once and again after the event stream reconnects. Nothing polls.
+ * Sites run thousands of volumes, so the Map is one shallow ref: a fetch swaps in a new Map
+ * (one change, not 10,000), an event edits it and triggers once, and each VolumeView is
+ * replaced whole, never watched field by field.
+ */
+export const useVolumesStore = defineStore('volumes', () => {
+  const byId = shallowRef(new Map<string, VolumeView>());
+  const loaded = ref(false);
+  const loading = ref(false);
+  const loadError = ref<string | null>(null);
+
+  /** Sorted by name: the table's order before the user picks a column. */
+  const list = computed(() => [...byId.value.values()].sort(byName));
+
+  /** Volumes per unit id, each list sorted by name, for the unit's detail view. */
+  const byUnit = computed(() => {
+    const map = new Map<string, VolumeView[]>();
+    for (const volume of list.value) {
+      const bucket = map.get(volume.unitId);
+      if (bucket) bucket.push(volume);
+      else map.set(volume.unitId, [volume]);
+    }
+    return map;
+  });
+
+  // Events that arrive while a list request is in flight are replayed over its answer,
+  // so a volume changed during the fetch does not snap back to the older snapshot.
+  let buffered: StationEvent[] | null = null;
+  let generation = 0;
+
+  function put(volume: VolumeView): void {
+    byId.value.set(volume.id, volume);
+    triggerRef(byId);
+  }
+
+  function drop(id: string): void {
+    if (byId.value.delete(id)) triggerRef(byId);
+  }
+
+  function applyNow(event: StationEvent): void {
+    if (event.type === 'volume.updated') put(event.volume);
+    else if (event.type === 'volume.removed') drop(event.id);
+  }
+
+  function apply(event: StationEvent): void {
+    if (event.type !== 'volume.updated' && event.type !== 'volume.removed') return;
+    if (buffered) buffered.push(event);
+    else applyNow(event);
+  }
+
+  async function load(): Promise<void> {
+    const mine = ++generation;
+    buffered = [];
+    loading.value = true;
+    try {
+      const volumes = await station.call('volume/list', {});
+      if (mine !== generation) return; // a newer load superseded this one
+      byId.value = new Map(volumes.map((v) => [v.id, v]));
+      const replay = buffered;
+      buffered = null;
+      replay.forEach(applyNow);
+      loaded.value = true;
+      loadError.value = null;
+    } catch (err) {
+      if (mine !== generation) return;
+      const replay = buffered ?? [];
+      buffered = null;
+      replay.forEach(applyNow);
+      loadError.value = toShape(err).message;
+    } finally {
+      if (mine === generation) loading.value = false;
+    }
+  }
+
+  const start = liveFeed(apply, load);
+
+  function get(id: string): VolumeView | undefined {
+    return byId.value.get(id);
+  }
+
+  // Each call applies the station's answer at once (the event that follows carries the same
+  // view), so the page never shows the old state after a dialog closes.
+  function keep(volume: VolumeView): VolumeView {
+    put(volume);
+    return volume;
+  }
+
+  async function create(params: Params<'volume/create'>): Promise<VolumeView> {
+    return keep(await station.call('volume/create', params));
+  }
+
+  async function resize(id: string, sizeBytes: number): Promise<VolumeView> {
+    return keep(await station.call('volume/resize', { id, sizeBytes }));
+  }
+
+  /** `confirm` is the volume's name, required with `force` while it is exported. */
+  async function remove(id: string, force = false, confirm?: string): Promise<void> {
+    await station.call('volume/delete', {
+      id,
+      force,
+      ...(confirm === undefined ? {} : { confirm }),
+    });
+    drop(id);
+  }
+
+  async function exportTo(id: string, initiatorIqn: string, hostId?: string): Promise<VolumeView> {
+    return keep(
+      await station.call('volume/export', {
+        id,
+        initiatorIqn,
+        ...(hostId === undefined ? {} : { hostId }),
+      }),
+    );
+  }
+
+  async function unexport(id: string, initiatorIqn: string): Promise<VolumeView> {
+    return keep(await station.call('volume/unexport', { id, initiatorIqn }));
+  }
+
+  return {
+    list,
+    byUnit,
+    loaded,
+    loading,
+    loadError,
+    start,
+    load,
+    apply,
+    get,
+    create,
+    resize,
+    remove,
+    exportTo,
+    unexport,
+  };
+});
