@@ -99,4 +99,25 @@ describe.skipIf(!isRoot)('console: nodes', () => {
     await expect.poll(() => page.textContent('body')).toContain('dve-u1 is up');
     await shot('events');
   });
+
+  it('creates a volume on the unit and exports it to a host initiator', async () => {
+    await page.getByRole('menuitem', { name: 'Volumes' }).click();
+    await expect.poll(() => page.textContent('body')).toContain('No volumes yet');
+    await byTestId('volume-create').click();
+    await byTestId('create-volume-name').fill('web-data');
+    await byTestId('create-volume-size').fill('1');
+    await byTestId('create-volume-submit').click();
+    await expect
+      .poll(() => byTestId('volume-row-web-data').textContent(), { timeout: 20_000 })
+      .toContain('web-data');
+    expect(await byTestId('volume-size-web-data').textContent()).toMatch(/1(\.0)? GiB/);
+    await byTestId('volume-export-web-data').click();
+    await byTestId('export-initiator').fill('iqn.2026-11.io.dvsan.lab:web-1');
+    await byTestId('export-submit').click();
+    await expect
+      .poll(() => byTestId('volume-exports-web-data').textContent(), { timeout: 20_000 })
+      .toContain('web-1');
+    await page.waitForTimeout(400);
+    await shot('volumes');
+  });
 });
