@@ -11,7 +11,10 @@ export const thresholdsSchema = z
     warningPct: z.number().min(1).max(100),
     criticalPct: z.number().min(1).max(100),
   })
-  .refine((t) => t.warningPct < t.criticalPct, 'the warning threshold must be below the critical one');
+  .refine(
+    (t) => t.warningPct < t.criticalPct,
+    'the warning threshold must be below the critical one',
+  );
 export type Thresholds = z.infer<typeof thresholdsSchema>;
 
 const bytes = z.number().nonnegative();

@@ -12,8 +12,19 @@ import {
 } from './nodes.js';
 import { taskSchema } from './tasks.js';
 import { announceRejections } from './announce.js';
-import { iqnSchema, placements, reconcileReportSchema, volumeNameSchema, volumeViewSchema } from './volumes.js';
-import { poolViewSchema, settingsSchema, stationEventRecordSchema, thresholdsSchema } from './pool.js';
+import {
+  iqnSchema,
+  placements,
+  reconcileReportSchema,
+  volumeNameSchema,
+  volumeViewSchema,
+} from './volumes.js';
+import {
+  poolViewSchema,
+  settingsSchema,
+  stationEventRecordSchema,
+  thresholdsSchema,
+} from './pool.js';
 
 const id = z.string().min(1).max(64);
 const empty = z.object({}).strict();
@@ -93,7 +104,10 @@ export const stationApi = {
     params: z
       .object({
         name: volumeNameSchema,
-        sizeBytes: z.number().int().min(1024 * 1024, 'a volume is at least 1 MiB'),
+        sizeBytes: z
+          .number()
+          .int()
+          .min(1024 * 1024, 'a volume is at least 1 MiB'),
         /** A unit chosen by the admin; otherwise the allocator picks one. */
         unitId: id.optional(),
         placement: z.enum(placements).default('most-free'),

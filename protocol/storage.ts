@@ -41,17 +41,20 @@ export type StorageInventory = z.infer<typeof storageInventorySchema>;
  */
 export function impossibleStorage(inv: StorageInventory): string | null {
   for (const p of inv.pools) {
-    if (p.freeBytes > p.totalBytes) return `pool ${p.id} reports more free (${p.freeBytes}) than total (${p.totalBytes}) bytes`;
+    if (p.freeBytes > p.totalBytes)
+      return `pool ${p.id} reports more free (${p.freeBytes}) than total (${p.totalBytes}) bytes`;
   }
   const pools = new Map(inv.pools.map((p) => [p.id, p]));
   const allocated = new Map<string, number>();
   for (const v of inv.volumes) {
-    if (v.allocatedBytes > v.sizeBytes + 1024 * 1024) return `volume ${v.id} allocates more than its size`;
+    if (v.allocatedBytes > v.sizeBytes + 1024 * 1024)
+      return `volume ${v.id} allocates more than its size`;
     if (!pools.has(v.pool)) return `volume ${v.id} lives in unknown pool ${v.pool}`;
     allocated.set(v.pool, (allocated.get(v.pool) ?? 0) + v.allocatedBytes);
   }
   for (const [id, sum] of allocated) {
-    if (sum > (pools.get(id)?.totalBytes ?? 0)) return `volumes in pool ${id} allocate more than the pool holds`;
+    if (sum > (pools.get(id)?.totalBytes ?? 0))
+      return `volumes in pool ${id} allocate more than the pool holds`;
   }
   return null;
 }

@@ -4,20 +4,44 @@ import { storageVolumeSchema } from './storage.js';
 /** Volume ids and names: they end up in IQNs and file names, so they stay plain. */
 export const volumeNameSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use 1-63 lowercase letters, digits and dashes, starting with a letter or digit');
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,62}$/,
+    'use 1-63 lowercase letters, digits and dashes, starting with a letter or digit',
+  );
 
 /** RFC 3720 iqn. names as dvsan writes them: lowercase, no spaces, at most 223 bytes. */
 export const iqnSchema = z
   .string()
   .max(223)
-  .regex(/^iqn\.\d{4}-\d{2}\.[a-z0-9][a-z0-9.-]*(:[a-z0-9.:-]+)?$/, 'not a valid iqn. name (RFC 3720)');
+  .regex(
+    /^iqn\.\d{4}-\d{2}\.[a-z0-9][a-z0-9.-]*(:[a-z0-9.:-]+)?$/,
+    'not a valid iqn. name (RFC 3720)',
+  );
 
 export const chapSchema = z
   .object({
-    user: z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
-    secret: z.string().min(12).max(16).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
-    mutualUser: z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/).optional(),
-    mutualSecret: z.string().min(12).max(16).regex(/^[\x21-\x7e]+$/).optional(),
+    user: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
+    secret: z
+      .string()
+      .min(12)
+      .max(16)
+      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
+    mutualUser: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[\x21-\x7e]+$/)
+      .optional(),
+    mutualSecret: z
+      .string()
+      .min(12)
+      .max(16)
+      .regex(/^[\x21-\x7e]+$/)
+      .optional(),
   })
   .strict();
 export type Chap = z.infer<typeof chapSchema>;
@@ -32,7 +56,9 @@ export const exportInfoSchema = z.object({
   backing: z.string(),
   sizeBytes: z.number().int().nonnegative(),
   portal: z.object({ address: z.string(), port: z.number().int() }),
-  acls: z.array(z.object({ initiatorIqn: z.string(), chapUser: z.string().nullable(), mutual: z.boolean() })),
+  acls: z.array(
+    z.object({ initiatorIqn: z.string(), chapUser: z.string().nullable(), mutual: z.boolean() }),
+  ),
 });
 export type ExportInfo = z.infer<typeof exportInfoSchema>;
 
@@ -70,7 +96,9 @@ export const volumeAgentMethods = {
       .object({
         iqn: iqnSchema,
         volumeId: volumeNameSchema,
-        portal: z.object({ address: z.string().max(64), port: z.number().int().min(1).max(65535) }).strict(),
+        portal: z
+          .object({ address: z.string().max(64), port: z.number().int().min(1).max(65535) })
+          .strict(),
         acls: z.array(exportAclSchema).max(64),
       })
       .strict(),
@@ -82,7 +110,10 @@ export const volumeAgentMethods = {
   },
   'export.list': {
     params: z.object({}).strict(),
-    result: z.object({ backend: z.enum(['tgt', 'lio']).nullable(), exports: z.array(exportInfoSchema) }),
+    result: z.object({
+      backend: z.enum(['tgt', 'lio']).nullable(),
+      exports: z.array(exportInfoSchema),
+    }),
   },
 } as const;
 
@@ -100,7 +131,13 @@ export const volumeViewSchema = z.object({
   /** May be exported to several hosts (never mount a non-cluster filesystem on two at once). */
   shared: z.boolean(),
   iqn: z.string(),
-  exports: z.array(z.object({ initiatorIqn: z.string(), hostId: z.string().nullable(), hostName: z.string().nullable() })),
+  exports: z.array(
+    z.object({
+      initiatorIqn: z.string(),
+      hostId: z.string().nullable(),
+      hostName: z.string().nullable(),
+    }),
+  ),
   createdAt: z.string(),
 });
 export type VolumeView = z.infer<typeof volumeViewSchema>;

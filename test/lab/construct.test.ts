@@ -11,6 +11,7 @@ import { waitForTask } from '../../station/cli/client.js';
 import { createStation, type Station } from '../../station/index.js';
 import { labDown, labUp, nodeExec, type LabState } from '../../station/lab/index.js';
 import { createLogger } from '../../station/log.js';
+import { within } from './within.js';
 
 const bundlePath = join(import.meta.dirname, '../../dist/agent/dvsan-agent.cjs');
 let lab: LabState;
@@ -18,15 +19,6 @@ let station: Station;
 let client: StationClient;
 const ids: Record<string, string> = {};
 
-/** Polls until `check` passes, at most `ms`; returns how long it took. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < ms) {
-    if (await check()) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`condition not met within ${ms} ms`);
-}
 const pool = () => client.call('pool/get', {});
 const unitOf = (p: PoolView, name: string) => p.units.find((u) => u.name === name);
 const health = async (name: string) => (await client.call('node/get', { id: ids[name]! })).health;

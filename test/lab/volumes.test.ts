@@ -12,6 +12,7 @@ import { waitForTask } from '../../station/cli/client.js';
 import { createStation, type Station } from '../../station/index.js';
 import { labDown, labUp, nodeExec, restartTgtd, type LabState } from '../../station/lab/index.js';
 import { createLogger } from '../../station/log.js';
+import { within } from './within.js';
 
 const bundlePath = join(import.meta.dirname, '../../dist/agent/dvsan-agent.cjs');
 const prefix = 'dvv';
@@ -22,16 +23,6 @@ let station: Station;
 let client: StationClient;
 const ids: Record<string, string> = {};
 
-async function within(ms: number, check: () => Promise<boolean>): Promise<void> {
-  for (
-    const started = Date.now();
-    Date.now() - started < ms;
-    await new Promise((r) => setTimeout(r, 100))
-  ) {
-    if (await check()) return;
-  }
-  throw new Error(`condition not met within ${ms} ms`);
-}
 const unitAddress = (name: string) => lab.nodes.find((n) => n.name === name)!.address;
 
 /** The credentials the unit's tgtd really holds for the host (read as root on the unit). */

@@ -254,9 +254,15 @@ describe('agent.configure with process supervision, and the daemon it runs', () 
 
     const [goodbye] = await packets(mark, 1, (r) => r.body.kind === 'shutdown');
     expect(goodbye!.key).toBe(keyA);
-    const [startup, heartbeat] = await packets(mark, 2, (r) => r.key === keyB);
+    const [startup] = await packets(mark, 1, (r) => r.key === keyB);
     expect(startup!.body.kind).toBe('startup');
-    expect(heartbeat!.body.kind).toBe('heartbeat');
+    // A changed NIC set (other tests' lab links come and go) may repeat the startup first.
+    const [heartbeat] = await packets(
+      mark,
+      1,
+      (r) => r.key === keyB && r.body.kind === 'heartbeat',
+    );
+    expect(heartbeat).toBeDefined();
     expect(received.slice(mark).findIndex((r) => r.key === keyB)).toBeGreaterThan(
       received.slice(mark).findIndex((r) => r.body.kind === 'shutdown'),
     );
