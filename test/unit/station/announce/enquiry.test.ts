@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StationClient } from '../../../../protocol/index.js';
 import { Database } from '../../../../station/db/database.js';
-import { type NodeRecord, NodesRepo } from '../../../../station/db/nodes-repo.js';
+import { NodesRepo } from '../../../../station/db/nodes-repo.js';
+import { unitRecord } from '../fixtures.js';
 import { createStation, type Station } from '../../../../station/index.js';
 import { createLogger } from '../../../../station/log.js';
 import { signed } from './packets.js';
@@ -19,34 +20,7 @@ afterEach(() => station?.close());
 async function stationWith(answer: unknown): Promise<{ client: StationClient; key: Buffer }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dvsan-enquiry-'));
   const db = await Database.open(join(dataDir, 'station.db'));
-  await new NodesRepo(db).insert({
-    id: 'u1',
-    name: 'u1',
-    role: 'unit',
-    address: '10.99.1.11',
-    port: 22,
-    user: 'root',
-    authKind: 'key',
-    keyPath: '/k',
-    secretEnc: null,
-    hostKeyFingerprint: 'SHA256:x',
-    hostKeyState: 'trusted',
-    state: 'ready',
-    lastError: null,
-    agentVersion: 'v',
-    agentSha256: null,
-    agentRuntime: null,
-    agentDeployedAt: null,
-    inventory: null,
-    createdAt: new Date().toISOString(),
-    health: 'unknown',
-    lastSeenAt: null,
-    spare: false,
-    announceKeyEnc: null,
-    identity: null,
-    storage: null,
-    storageAt: null,
-  } satisfies NodeRecord);
+  await new NodesRepo(db).insert(unitRecord('u1'));
   await db.close();
   station = await createStation({
     dataDir,

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DvsanError, StationClient } from '../../../../protocol/index.js';
 import { Database } from '../../../../station/db/database.js';
 import { type NodeRecord, NodesRepo } from '../../../../station/db/nodes-repo.js';
+import { unitRecord } from '../fixtures.js';
 import { createStation, type Station } from '../../../../station/index.js';
 import { createLogger } from '../../../../station/log.js';
 import { FakeUnit } from './fake-unit.js';
@@ -16,37 +17,6 @@ let station: Station;
 let client: StationClient;
 let dataDir: string;
 const units: Record<string, FakeUnit> = {};
-
-function unitRecord(id: string, health: NodeRecord['health'] = 'up'): NodeRecord {
-  return {
-    id,
-    name: id,
-    role: 'unit',
-    address: `10.99.1.${id.length}`,
-    port: 22,
-    user: 'root',
-    authKind: 'key',
-    keyPath: '/k',
-    secretEnc: null,
-    hostKeyFingerprint: 'SHA256:x',
-    hostKeyState: 'trusted',
-    state: 'ready',
-    lastError: null,
-    agentVersion: 'v',
-    agentSha256: null,
-    agentRuntime: null,
-    agentDeployedAt: null,
-    inventory: null,
-    createdAt: new Date().toISOString(),
-    health,
-    lastSeenAt: null,
-    spare: false,
-    announceKeyEnc: null,
-    identity: null,
-    storage: null,
-    storageAt: null,
-  };
-}
 
 const errorOf = async (p: Promise<unknown>) =>
   p.then(
@@ -63,7 +33,7 @@ beforeEach(async () => {
   units.big = new FakeUnit(500 * GiB);
   units.small = new FakeUnit(50 * GiB);
   for (const [id, u] of Object.entries(units)) {
-    await repo.insert(unitRecord(id));
+    await repo.insert(unitRecord(id, { address: `10.99.1.${id.length}`, health: 'up' }));
     await repo.update(id, {
       health: 'up',
       storage: (await u.call('storage.inventory', {})) as NodeRecord['storage'],
