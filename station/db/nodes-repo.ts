@@ -44,6 +44,43 @@ export interface NodeRecord {
   storageAt: string | null;
 }
 
+/** What identifies a node when it is first recorded; everything else starts empty. */
+export type NewNode = Pick<
+  NodeRecord,
+  | 'id'
+  | 'name'
+  | 'role'
+  | 'address'
+  | 'port'
+  | 'user'
+  | 'authKind'
+  | 'keyPath'
+  | 'secretEnc'
+  | 'hostKeyFingerprint'
+  | 'hostKeyState'
+>;
+
+export function newNodeRecord(n: NewNode, createdAt = new Date().toISOString()): NodeRecord {
+  return {
+    ...n,
+    state: 'new',
+    lastError: null,
+    agentVersion: null,
+    agentSha256: null,
+    agentRuntime: null,
+    agentDeployedAt: null,
+    inventory: null,
+    createdAt,
+    health: 'unknown',
+    lastSeenAt: null,
+    spare: false,
+    announceKeyEnc: null,
+    identity: null,
+    storage: null,
+    storageAt: null,
+  };
+}
+
 interface NodeRow {
   id: string;
   name: string;

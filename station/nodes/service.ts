@@ -7,7 +7,7 @@ import {
   toErrorShape,
 } from '../../protocol/index.js';
 import { AgentClient } from '../agent-client.js';
-import { type NodeRecord, type NodesRepo, toView } from '../db/nodes-repo.js';
+import { newNodeRecord, type NodeRecord, type NodesRepo, toView } from '../db/nodes-repo.js';
 import { type AgentBundle, readVerifiedRuntime, type RuntimeSource } from '../deploy/artifacts.js';
 import { deployAgent } from '../deploy/deployer.js';
 import { agentLauncher } from '../deploy/remote-scripts.js';
@@ -104,7 +104,7 @@ export class NodeService {
         { presented: seen },
       );
     }
-    const node: NodeRecord = {
+    const node = newNodeRecord({
       id: randomUUID(),
       name: p.name,
       role: p.role,
@@ -117,22 +117,7 @@ export class NodeService {
         p.auth.kind === 'password' && p.auth.save ? this.d.secrets.seal(p.auth.password) : null,
       hostKeyFingerprint: seen,
       hostKeyState: p.acceptFingerprint ? 'trusted' : 'pending',
-      state: 'new',
-      lastError: null,
-      agentVersion: null,
-      agentSha256: null,
-      agentRuntime: null,
-      agentDeployedAt: null,
-      inventory: null,
-      createdAt: new Date().toISOString(),
-      health: 'unknown',
-      lastSeenAt: null,
-      spare: false,
-      announceKeyEnc: null,
-      identity: null,
-      storage: null,
-      storageAt: null,
-    };
+    });
     await this.d.repo.insert(node);
     if (p.auth.kind === 'password' && !p.auth.save) this.d.memory.set(node.id, p.auth.password);
     return this.changed(node);

@@ -1,8 +1,8 @@
-import type { NodeRecord } from '../../../station/db/nodes-repo.js';
+import { newNodeRecord, type NodeRecord } from '../../../station/db/nodes-repo.js';
 
 /** A deployed, trusted unit row as the station stores it; tests override what they need. */
 export function unitRecord(id: string, over: Partial<NodeRecord> = {}): NodeRecord {
-  return {
+  const base = newNodeRecord({
     id,
     name: id,
     role: 'unit',
@@ -14,21 +14,6 @@ export function unitRecord(id: string, over: Partial<NodeRecord> = {}): NodeReco
     secretEnc: null,
     hostKeyFingerprint: 'SHA256:x',
     hostKeyState: 'trusted',
-    state: 'ready',
-    lastError: null,
-    agentVersion: 'v',
-    agentSha256: null,
-    agentRuntime: null,
-    agentDeployedAt: null,
-    inventory: null,
-    createdAt: new Date().toISOString(),
-    health: 'unknown',
-    lastSeenAt: null,
-    spare: false,
-    announceKeyEnc: null,
-    identity: null,
-    storage: null,
-    storageAt: null,
-    ...over,
-  };
+  });
+  return { ...base, state: 'ready', agentVersion: 'v', ...over };
 }

@@ -6,38 +6,21 @@ import { Database } from '../../../../station/db/database.js';
 import { migrations } from '../../../../station/db/migrations.js';
 import { type NodeRecord, NodesRepo, toView } from '../../../../station/db/nodes-repo.js';
 import { TasksRepo } from '../../../../station/db/tasks-repo.js';
+import { unitRecord } from '../fixtures.js';
 
 const open = () => Database.open(join(mkdtempSync(join(tmpdir(), 'dvsan-db-')), 'station.db'));
 
-const node = (over: Partial<NodeRecord> = {}): NodeRecord => ({
-  id: 'n1',
-  name: 'u1',
-  role: 'unit',
-  address: '10.99.1.11',
-  port: 22,
-  user: 'root',
-  authKind: 'password',
-  keyPath: null,
-  secretEnc: 'v1:sealed',
-  hostKeyFingerprint: 'SHA256:x',
-  hostKeyState: 'pending',
-  state: 'new',
-  lastError: null,
-  agentVersion: null,
-  agentSha256: null,
-  agentRuntime: null,
-  agentDeployedAt: null,
-  inventory: null,
-  createdAt: '2026-11-25T00:00:00.000Z',
-  health: 'unknown',
-  lastSeenAt: null,
-  spare: false,
-  announceKeyEnc: null,
-  identity: null,
-  storage: null,
-  storageAt: null,
-  ...over,
-});
+const node = (over: Partial<NodeRecord> = {}): NodeRecord =>
+  unitRecord('n1', {
+    name: 'u1',
+    authKind: 'password',
+    keyPath: null,
+    secretEnc: 'v1:sealed',
+    hostKeyState: 'pending',
+    state: 'new',
+    agentVersion: null,
+    ...over,
+  });
 
 describe('Database', () => {
   it('runs in WAL mode with every migration applied', async () => {
