@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { agentConfigSchema, type AgentConfig } from '../../protocol/announce.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../common/atomic-file.js';
 
 export type ConfigRead = { ok: true; config: AgentConfig } | { ok: false; reason: string };
 

@@ -1,6 +1,6 @@
 import { link, readFile, readlink, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { syncDir, writeTempBeside } from './atomic-file.js';
+import { syncDir, writeTempBeside } from '../common/atomic-file.js';
 
 /** A running announce daemon, as its /proc entry shows it. */
 export interface DaemonProcess {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DvsanError } from '../../protocol/errors.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../common/atomic-file.js';
 
 export const unitName = 'dvsan-agent';
 export const defaultUnitDir = '/etc/systemd/system';

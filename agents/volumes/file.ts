@@ -14,7 +14,7 @@ import path from 'node:path';
 import { DvsanError } from '../../protocol/errors.js';
 import type { StorageVolume } from '../../protocol/storage.js';
 import { volumeNameSchema } from '../../protocol/volumes.js';
-import { syncDir } from '../daemon/atomic-file.js';
+import { syncDir } from '../common/atomic-file.js';
 import { measureDir } from '../inventory/data-dir.js';
 import { findTool } from '../inventory/tools.js';
 import { firstLine, runProgram } from './command.js';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { syncDir } from '../../common/atomic-file.js';
 import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { SaveConfigError, errnoOf } from '../errors.js';
@@ -67,18 +68,7 @@ export const nodeSaveFileOps: SaveFileOps = {
   async rename(from, to) {
     await rename(from, to);
   },
-  async syncDir(dir) {
-    try {
-      const handle = await open(dir, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    } catch {
-      // Some filesystems refuse fsync on a directory; the rename is atomic regardless.
-    }
-  },
+  syncDir,
   async remove(file) {
     await rm(file, { force: true });
   },

@@ -4,7 +4,7 @@
 // atomically and owner-only (it holds CHAP secrets), after every change.
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../../daemon/atomic-file.js';
+import { writeFileAtomic } from '../../common/atomic-file.js';
 import { TargetError } from '../errors.js';
 import { assertIqn } from '../iqn.js';
 import type { ChapCredentials } from '../spec.js';
