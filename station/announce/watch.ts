@@ -1,5 +1,5 @@
 import type { AnnounceBody, NodeHealth } from '../../protocol/index.js';
-import type { NodeIdentity, NodeRecord, NodesRepo } from '../db/nodes-repo.js';
+import type { NodeChanges, NodeIdentity, NodeRecord, NodesRepo } from '../db/nodes-repo.js';
 import type { SettingsRepo } from '../db/settings-repo.js';
 import type { EventLog } from '../event-log.js';
 import type { PoolService } from '../pool/service.js';
@@ -80,15 +80,25 @@ export class NodeWatch {
       );
       return;
     }
+    let identity: NodeIdentity | undefined;
     if (body.kind === 'startup') {
-      const identity: NodeIdentity = { hostname: body.hostname, nics: body.nics ?? [] };
+      identity = { hostname: body.hostname, nics: body.nics ?? [] };
       for (const change of identityChanges(node.identity, identity)) {
         await this.d.events.record('info', 'node.identity', node.id, `${node.name}: ${change}`);
       }
-      node = await this.d.nodes.update(node.id, { identity });
     }
     const wasUp = node.health === 'up';
-    if (!wasUp) await this.transition(node, 'up', 'info', `${node.name} is up`);
+    // One write per startup: the identity rides along with the transition to up.
+    if (!wasUp)
+      await this.transition(
+        node,
+        'up',
+        'info',
+        `${node.name} is up`,
+        null,
+        identity ? { identity } : {},
+      );
+    else if (identity) node = await this.d.nodes.update(node.id, { identity });
     // Enquire on every startup (storage may have changed while the agent was away) and on
     // every return from down: that is the reconciliation.
     if (node.role === 'unit' && (body.kind === 'startup' || !wasUp)) this.d.enquire(node);
@@ -101,11 +111,13 @@ export class NodeWatch {
     severity: 'info' | 'critical',
     message: string,
     details: Record<string, unknown> | null = null,
+    also: NodeChanges = {},
   ): Promise<void> {
     this.health.set(node.id, to);
     if (node.health === to) return;
     const seen = this.seen.get(node.id);
     const updated = await this.d.nodes.update(node.id, {
+      ...also,
       health: to,
       lastSeenAt: new Date(seen?.at ?? this.now()).toISOString(),
     });

@@ -22,7 +22,9 @@ export class Database {
     // WAL lets the console read while a task writes; a busy timeout covers a CLI and a
     // server sharing the same file.
     await db.exec(
-      'PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
+      // synchronous=NORMAL is WAL's usual partner: a commit survives a crash of the station;
+      // only an OS crash may lose the last moments, and never corrupts the file.
+      'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
     );
     await db.migrate();
     return db;
