@@ -47,7 +47,18 @@ export function createHandlers(
       capabilities: Object.keys(handlers).filter((method) => method !== 'agent.hello'),
     }),
     'node.inventory': async () => collectInventory(env),
-    'storage.inventory': async () => collectStorage(env, { runner: options.runner }),
+    'storage.inventory': async () => {
+      // Which volumes are exported, and by which target backend, comes from the target itself.
+      const targets = await exports.handlers['export.list']({}).catch(() => ({
+        backend: null,
+        exports: [],
+      }));
+      const storage = await collectStorage(env, {
+        runner: options.runner,
+        exportedBackings: new Set(targets.exports.map((e) => e.backing)),
+      });
+      return { ...storage, targetBackend: targets.backend };
+    },
     'agent.configure': async (params) =>
       configureAgent(params, { env, selfPath: options.selfPath }),
     'volume.create': async (params) => createVolume(params, volumes),

@@ -30,6 +30,8 @@ export const storageVolumeSchema = z.object({
 export const storageInventorySchema = z.object({
   pools: z.array(dataPoolSchema).max(256),
   volumes: z.array(storageVolumeSchema).max(100_000),
+  /** The iSCSI target the unit exports with, as its agent detected it (null: none). */
+  targetBackend: z.enum(['tgt', 'lio']).nullable().optional(),
 });
 export type DataPool = z.infer<typeof dataPoolSchema>;
 export type StorageVolume = z.infer<typeof storageVolumeSchema>;

@@ -239,8 +239,11 @@ describe('agent.configure with process supervision, and the daemon it runs', () 
     const mark = received.length;
     const result = await configure(settings(keyA), sshEnv);
     expect(result).toEqual({ supervisor: 'process', pid: firstPid, restarted: false });
+    // The same daemon keeps announcing: no goodbye. (A startup may repeat when other tests'
+    // lab links change this machine's NIC set.)
     const after = await packets(mark, 2, () => true);
-    expect(after.map((r) => r.body.kind)).toEqual(['heartbeat', 'heartbeat']);
+    expect(after.map((r) => r.body.kind)).not.toContain('shutdown');
+    expect(after.some((r) => r.body.kind === 'heartbeat')).toBe(true);
   }, 30_000);
 
   it('restarts the daemon for a new key: the old one says goodbye, the new one starts', async () => {
