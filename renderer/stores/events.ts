@@ -3,8 +3,7 @@ import { computed, ref, shallowReactive } from 'vue';
 import type { EventRecord } from '../../protocol/pool.js';
 import type { Result, StationEvent } from '../../protocol/station-api.js';
 import { station } from '../api/index.js';
-import { toShape } from '../error-text.js';
-import { liveFeed } from './live.js';
+import { liveFeed, tracked } from './live.js';
 
 /** How many events the console keeps: the most 'event/list' hands out in one answer. */
 export const eventsKept = 1000;
@@ -42,16 +41,10 @@ export const useEventsStore = defineStore('events', () => {
   }
 
   async function load(): Promise<void> {
-    loading.value = true;
-    try {
+    await tracked(loading, loadError, async () => {
       add(await station.call('event/list', { limit: eventsKept }));
       loaded.value = true;
-      loadError.value = null;
-    } catch (err) {
-      loadError.value = toShape(err).message;
-    } finally {
-      loading.value = false;
-    }
+    });
   }
 
   const start = liveFeed(apply, load);
@@ -62,15 +55,9 @@ export const useEventsStore = defineStore('events', () => {
   const statsError = ref<string | null>(null);
 
   async function loadStats(): Promise<void> {
-    statsLoading.value = true;
-    try {
+    await tracked(statsLoading, statsError, async () => {
       stats.value = await station.call('announce/stats', {});
-      statsError.value = null;
-    } catch (err) {
-      statsError.value = toShape(err).message;
-    } finally {
-      statsLoading.value = false;
-    }
+    });
   }
 
   return {

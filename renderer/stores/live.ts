@@ -1,5 +1,7 @@
+import type { Ref } from 'vue';
 import type { StationEvent } from '../../protocol/station-api.js';
 import { station, transport } from '../api/index.js';
+import { toShape } from '../error-text.js';
 
 /**
  * Keeps a store live from the event stream: subscribe first, then fetch, so nothing falls
@@ -17,4 +19,24 @@ export function liveFeed(
     transport.onReconnect(() => void load());
     void load();
   };
+}
+
+/**
+ * Runs one fetch with the loading flag and error message the pages show for it: the message
+ * is cleared when the fetch works and set when it fails.
+ */
+export async function tracked(
+  loading: Ref<boolean>,
+  error: Ref<string | null>,
+  work: () => Promise<void>,
+): Promise<void> {
+  loading.value = true;
+  try {
+    await work();
+    error.value = null;
+  } catch (err) {
+    error.value = toShape(err).message;
+  } finally {
+    loading.value = false;
+  }
 }

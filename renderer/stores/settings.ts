@@ -3,8 +3,7 @@ import { ref, shallowRef } from 'vue';
 import type { Settings } from '../../protocol/pool.js';
 import type { Params, StationEvent } from '../../protocol/station-api.js';
 import { station } from '../api/index.js';
-import { toShape } from '../error-text.js';
-import { liveFeed } from './live.js';
+import { liveFeed, tracked } from './live.js';
 
 /**
  * The station's settings. There is no settings event, but every 'pool.updated' carries the
@@ -24,15 +23,9 @@ export const useSettingsStore = defineStore('settings', () => {
   }
 
   async function load(): Promise<void> {
-    loading.value = true;
-    try {
+    await tracked(loading, loadError, async () => {
       settings.value = await station.call('settings/get', {});
-      loadError.value = null;
-    } catch (err) {
-      loadError.value = toShape(err).message;
-    } finally {
-      loading.value = false;
-    }
+    });
   }
 
   const start = liveFeed(apply, load);

@@ -1,10 +1,9 @@
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef, triggerRef } from 'vue';
-import type { Params, StationEvent } from '../../protocol/station-api.js';
+import { computed, shallowRef, triggerRef } from 'vue';
+import type { Params } from '../../protocol/station-api.js';
 import type { VolumeView } from '../../protocol/volumes.js';
 import { station } from '../api/index.js';
-import { toShape } from '../error-text.js';
-import { liveFeed } from './live.js';
+import { liveList } from './live-list.js';
 
 // One collator: localeCompare() builds one per call, which is what makes 10,000 names slow.
 const collator = new Intl.Collator(undefined, { numeric: true });
@@ -19,9 +18,6 @@ const byName = (a: VolumeView, b: VolumeView) => collator.compare(a.name, b.name
  */
 export const useVolumesStore = defineStore('volumes', () => {
   const byId = shallowRef(new Map<string, VolumeView>());
-  const loaded = ref(false);
-  const loading = ref(false);
-  const loadError = ref<string | null>(null);
 
   /** Sorted by name: the table's order before the user picks a column. */
   const list = computed(() => [...byId.value.values()].sort(byName));
@@ -37,11 +33,6 @@ export const useVolumesStore = defineStore('volumes', () => {
     return map;
   });
 
-  // Events that arrive while a list request is in flight are replayed over its answer,
-  // so a volume changed during the fetch does not snap back to the older snapshot.
-  let buffered: StationEvent[] | null = null;
-  let generation = 0;
-
   function put(volume: VolumeView): void {
     byId.value.set(volume.id, volume);
     triggerRef(byId);
@@ -51,42 +42,17 @@ export const useVolumesStore = defineStore('volumes', () => {
     if (byId.value.delete(id)) triggerRef(byId);
   }
 
-  function applyNow(event: StationEvent): void {
-    if (event.type === 'volume.updated') put(event.volume);
-    else if (event.type === 'volume.removed') drop(event.id);
-  }
-
-  function apply(event: StationEvent): void {
-    if (event.type !== 'volume.updated' && event.type !== 'volume.removed') return;
-    if (buffered) buffered.push(event);
-    else applyNow(event);
-  }
-
-  async function load(): Promise<void> {
-    const mine = ++generation;
-    buffered = [];
-    loading.value = true;
-    try {
-      const volumes = await station.call('volume/list', {});
-      if (mine !== generation) return; // a newer load superseded this one
+  const { loaded, loading, loadError, load, apply, start } = liveList({
+    types: ['volume.updated', 'volume.removed'],
+    fetch: () => station.call('volume/list', {}),
+    replace: (volumes) => {
       byId.value = new Map(volumes.map((v) => [v.id, v]));
-      const replay = buffered;
-      buffered = null;
-      replay.forEach(applyNow);
-      loaded.value = true;
-      loadError.value = null;
-    } catch (err) {
-      if (mine !== generation) return;
-      const replay = buffered ?? [];
-      buffered = null;
-      replay.forEach(applyNow);
-      loadError.value = toShape(err).message;
-    } finally {
-      if (mine === generation) loading.value = false;
-    }
-  }
-
-  const start = liveFeed(apply, load);
+    },
+    applyNow: (event) => {
+      if (event.type === 'volume.updated') put(event.volume);
+      else if (event.type === 'volume.removed') drop(event.id);
+    },
+  });
 
   function get(id: string): VolumeView | undefined {
     return byId.value.get(id);

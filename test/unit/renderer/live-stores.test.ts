@@ -1,42 +1,16 @@
-import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { NodeView } from '../../../protocol/nodes.js';
 import type { PoolView, Settings } from '../../../protocol/pool.js';
 import type { StationEvent } from '../../../protocol/station-api.js';
+import { deferred, fake, flush, freshStores } from './fake-station.js';
 import { eventRecord, samplePool, unit } from './fixtures.js';
 
-// The stores reach the station through renderer/api; here that is a hand-driven fake.
-const fake = vi.hoisted(() => {
-  const listeners = new Set<(e: unknown) => void>();
-  const reconnects = new Set<() => void>();
-  return {
-    call: vi.fn<(method: string, params: unknown) => Promise<unknown>>(),
-    emit: (e: unknown) => listeners.forEach((l) => l(e)),
-    reconnect: () => reconnects.forEach((l) => l()),
-    reset: () => (listeners.clear(), reconnects.clear()),
-    station: {
-      call: (method: string, params: unknown) => fake.call(method, params),
-      onEvent: (l: (e: unknown) => void) => (listeners.add(l), () => listeners.delete(l)),
-    },
-    transport: { onReconnect: (l: () => void) => (reconnects.add(l), () => reconnects.delete(l)) },
-  };
-});
-vi.mock('../../../renderer/api/index.js', () => ({
-  station: fake.station,
-  transport: fake.transport,
-}));
+vi.mock('../../../renderer/api/index.js', () => import('./fake-station.js'));
 
 const { usePoolStore } = await import('../../../renderer/stores/pool.js');
 const { useEventsStore, eventsKept } = await import('../../../renderer/stores/events.js');
 const { useSettingsStore } = await import('../../../renderer/stores/settings.js');
 const { useNodesStore } = await import('../../../renderer/stores/nodes.js');
-
-function deferred<T>() {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
-const flush = () => new Promise((r) => setTimeout(r, 0));
 
 function poolWith(free: number): PoolView {
   const pool = samplePool();
@@ -44,11 +18,7 @@ function poolWith(free: number): PoolView {
   return pool;
 }
 
-beforeEach(() => {
-  setActivePinia(createPinia());
-  fake.call.mockReset();
-  fake.reset();
-});
+beforeEach(freshStores);
 
 describe('pool store', () => {
   it('loads the pool, sorts units by name and takes each pool.updated whole', async () => {

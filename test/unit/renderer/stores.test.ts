@@ -1,30 +1,10 @@
-import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { NodeView } from '../../../protocol/nodes.js';
 import type { StationEvent } from '../../../protocol/station-api.js';
 import type { Task } from '../../../protocol/tasks.js';
+import { deferred, fake, flush, freshStores } from './fake-station.js';
 
-// The stores reach the station through renderer/api; here that is a hand-driven fake.
-const fake = vi.hoisted(() => {
-  const listeners = new Set<(e: unknown) => void>();
-  const reconnects = new Set<() => void>();
-  return {
-    call: vi.fn<(method: string, params: unknown) => Promise<unknown>>(),
-    emit: (e: unknown) => listeners.forEach((l) => l(e)),
-    reconnect: () => reconnects.forEach((l) => l()),
-    // Each test makes fresh stores; the old ones' subscriptions must not answer for them.
-    reset: () => (listeners.clear(), reconnects.clear()),
-    station: {
-      call: (method: string, params: unknown) => fake.call(method, params),
-      onEvent: (l: (e: unknown) => void) => (listeners.add(l), () => listeners.delete(l)),
-    },
-    transport: { onReconnect: (l: () => void) => (reconnects.add(l), () => reconnects.delete(l)) },
-  };
-});
-vi.mock('../../../renderer/api/index.js', () => ({
-  station: fake.station,
-  transport: fake.transport,
-}));
+vi.mock('../../../renderer/api/index.js', () => import('./fake-station.js'));
 
 const { useNodesStore } = await import('../../../renderer/stores/nodes.js');
 const { targetActivity, useTasksStore } = await import('../../../renderer/stores/tasks.js');
@@ -73,19 +53,7 @@ function task(
   };
 }
 
-function deferred<T>() {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-const flush = () => new Promise((r) => setTimeout(r, 0));
-
-beforeEach(() => {
-  setActivePinia(createPinia());
-  fake.call.mockReset();
-  fake.reset();
-});
+beforeEach(freshStores);
 
 describe('nodes store', () => {
   it('loads the list, sorts by name and follows events', async () => {

@@ -1,43 +1,14 @@
-import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { VolumeView } from '../../../protocol/volumes.js';
+import { deferred, fake, freshStores } from './fake-station.js';
 import { hostExport, manyVolumes, volume } from './volume-fixtures.js';
 
-// The store reaches the station through renderer/api; here that is a hand-driven fake.
-const fake = vi.hoisted(() => {
-  const listeners = new Set<(e: unknown) => void>();
-  const reconnects = new Set<() => void>();
-  return {
-    call: vi.fn<(method: string, params: unknown) => Promise<unknown>>(),
-    emit: (e: unknown) => listeners.forEach((l) => l(e)),
-    reconnect: () => reconnects.forEach((l) => l()),
-    reset: () => (listeners.clear(), reconnects.clear()),
-    station: {
-      call: (method: string, params: unknown) => fake.call(method, params),
-      onEvent: (l: (e: unknown) => void) => (listeners.add(l), () => listeners.delete(l)),
-    },
-    transport: { onReconnect: (l: () => void) => (reconnects.add(l), () => reconnects.delete(l)) },
-  };
-});
-vi.mock('../../../renderer/api/index.js', () => ({
-  station: fake.station,
-  transport: fake.transport,
-}));
+vi.mock('../../../renderer/api/index.js', () => import('./fake-station.js'));
 
 const { useVolumesStore } = await import('../../../renderer/stores/volumes.js');
 
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
 describe('volumes store', () => {
-  beforeEach(() => {
-    fake.reset();
-    fake.call.mockReset();
-    setActivePinia(createPinia());
-  });
+  beforeEach(freshStores);
 
   it('loads once, sorts by name and groups by unit', async () => {
     fake.call.mockResolvedValue([
