@@ -32,6 +32,7 @@ export class Construct {
   readonly watch: NodeWatch;
   private readonly enquiries: Limiter;
   private inflight = new Set<Promise<void>>();
+  private readonly waiting = new Set<string>();
 
   constructor(private readonly d: ConstructDeps) {
     this.enquiries = new Limiter(d.enquiryConcurrency ?? 16);
@@ -68,8 +69,13 @@ export class Construct {
 
   /** The enquiry; a unit that cannot answer keeps its last accepted storage in the pool. */
   enquire(node: NodeRecord): void {
+    // One waiting enquiry per unit is enough: when it runs it reads the unit's latest state,
+    // so a burst of changes (1,000 volumes made in a row) costs a few enquiries, not 1,000.
+    if (this.waiting.has(node.id)) return;
+    this.waiting.add(node.id);
     const job = this.enquiries
       .run(async () => {
+        this.waiting.delete(node.id);
         try {
           await this.d.pool.merge(node.id, node.name, await this.d.storageInventory(node.id));
         } catch (err) {
