@@ -7,9 +7,10 @@
 //   node build/run-ts.mjs bench/construct/index.ts [--units 1000] [--heartbeats 50000] [--plot]
 // Prints a table, writes artifacts/bench/construct.json, and with --plot
 // docs/images/bench-construct.svg; `--plot-from FILE.json` only redraws the plot.
+import { savePlot, saveResult } from '../common/results.js';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,7 +18,6 @@ import { type PoolView, StationClient } from '../../protocol/index.js';
 import { Database } from '../../station/db/database.js';
 import { createStation, type Station } from '../../station/index.js';
 import { createLogger } from '../../station/log.js';
-import { projectRoot } from '../../station/paths.js';
 import { insertUnits, pollBaseline, poolComplete } from './poll.js';
 import {
   type BuildRun,
@@ -402,7 +402,6 @@ async function bareRun(sender: Sender, batch: Buffer[]): Promise<UdpRun> {
 }
 
 async function main(): Promise<void> {
-  const root = projectRoot();
   // The machine may be shared: the 1-minute load before and after goes into the result.
   const loadBefore = loadavg()[0]!;
   log(`generating ${unitCount} units`);
@@ -556,20 +555,12 @@ async function main(): Promise<void> {
   };
 
   console.log(formatTable(result));
-  const outDir = join(root, 'artifacts', 'bench');
-  await mkdir(outDir, { recursive: true });
-  const json = JSON.stringify(result, null, 2) + '\n';
-  await writeFile(join(outDir, 'construct.json'), json);
-  await writeFile(join(outDir, `construct-${result.date.replace(/[:.]/g, '-')}.json`), json);
-  log(`wrote ${join(outDir, 'construct.json')}`);
+  log(`wrote ${await saveResult('construct', result)}`);
   if (args.plot) await writePlot(result);
 }
 
 async function writePlot(result: ConstructResult): Promise<void> {
-  const dir = join(projectRoot(), 'docs', 'images');
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'bench-construct.svg'), renderSvg(result));
-  log(`wrote ${join(dir, 'bench-construct.svg')}`);
+  log(`wrote ${await savePlot('construct', renderSvg(result))}`);
 }
 
 try {

@@ -13,7 +13,7 @@ import {
   type AnnounceKind,
   type StorageInventory,
 } from '../../protocol/index.js';
-import type { NodeRecord } from '../../station/db/nodes-repo.js';
+import { newNodeRecord, type NodeRecord } from '../../station/db/nodes-repo.js';
 import type { AgentLink } from '../../station/nodes/service.js';
 
 export interface SimUnit {
@@ -98,34 +98,23 @@ export function makeUnits(count: number, seed = 20261126): SimUnit[] {
 
 /** The row the station needs before it listens to a unit: trusted, role unit, health unknown. */
 export function nodeRecord(u: SimUnit, createdAt: string): NodeRecord {
-  return {
-    id: u.id,
-    name: u.name,
-    role: 'unit',
-    address: u.address,
-    port: 22,
-    user: 'root',
-    authKind: 'key',
-    keyPath: '/dev/null',
-    secretEnc: null,
-    hostKeyFingerprint: `SHA256:sim${u.id}`,
-    hostKeyState: 'trusted',
-    state: 'ready',
-    lastError: null,
-    agentVersion: null,
-    agentSha256: null,
-    agentRuntime: null,
-    agentDeployedAt: null,
-    inventory: null,
+  const row = newNodeRecord(
+    {
+      id: u.id,
+      name: u.name,
+      role: 'unit',
+      address: u.address,
+      port: 22,
+      user: 'root',
+      authKind: 'key',
+      keyPath: '/dev/null',
+      secretEnc: null,
+      hostKeyFingerprint: `SHA256:sim${u.id}`,
+      hostKeyState: 'trusted',
+    },
     createdAt,
-    health: 'unknown',
-    lastSeenAt: null,
-    spare: false,
-    announceKeyEnc: null,
-    identity: null,
-    storage: null,
-    storageAt: null,
-  };
+  );
+  return { ...row, state: 'ready' };
 }
 
 export const heartbeatSeconds = 5;

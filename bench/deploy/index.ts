@@ -4,17 +4,18 @@
 //   node build/run-ts.mjs bench/deploy/index.ts [--concurrency 8] [--variants forks5,forks20,tuned] [--plot]
 // Prints a table, writes artifacts/bench/deploy.json, and with --plot docs/images/bench-deploy.svg;
 // `--plot-from FILE.json` only redraws the plot from a saved result.
+import { savePlot, saveResult } from '../common/results.js';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadAgentBundle } from '../../station/deploy/artifacts.js';
 import { agentDir, agentLauncher } from '../../station/deploy/remote-scripts.js';
 import { labDown, labUp, nodeExec, type LabState } from '../../station/lab/index.js';
-import { defaultAgentBundle, projectRoot, stationVersion } from '../../station/paths.js';
+import { defaultAgentBundle, stationVersion } from '../../station/paths.js';
 import {
   ansibleVariants,
   ansibleVersion,
@@ -162,7 +163,6 @@ const output = (cmd: string, argv: string[]) =>
   );
 
 async function main(): Promise<void> {
-  const root = projectRoot();
   const bundlePath = defaultAgentBundle();
   if (!existsSync(bundlePath)) throw new Error('build the agent first: node build/build.mjs agent');
   const bundle = await loadAgentBundle(bundlePath, stationVersion());
@@ -279,20 +279,12 @@ async function main(): Promise<void> {
   };
 
   console.log(formatTable(result));
-  const outDir = join(root, 'artifacts', 'bench');
-  await mkdir(outDir, { recursive: true });
-  const json = JSON.stringify(result, null, 2) + '\n';
-  await writeFile(join(outDir, 'deploy.json'), json);
-  await writeFile(join(outDir, `deploy-${result.date.replace(/[:.]/g, '-')}.json`), json);
-  log(`wrote ${join(outDir, 'deploy.json')}`);
+  log(`wrote ${await saveResult('deploy', result)}`);
   if (args.plot) await writePlot(result);
 }
 
 async function writePlot(result: BenchResult): Promise<void> {
-  const dir = join(projectRoot(), 'docs', 'images');
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'bench-deploy.svg'), renderSvg(result));
-  log(`wrote ${join(dir, 'bench-deploy.svg')}`);
+  log(`wrote ${await savePlot('deploy', renderSvg(result))}`);
 }
 
 try {
