@@ -80,16 +80,26 @@ export class VolumesRepo {
   }
 
   async exportsOf(volumeId: string): Promise<ExportRecord[]> {
+    return (await this.exportsGrouped(volumeId)).get(volumeId) ?? [];
+  }
+
+  /** Exports grouped by volume: of one volume, or of all in one query (lists of thousands). */
+  async exportsGrouped(volumeId?: string): Promise<Map<string, ExportRecord[]>> {
     const rows = await this.db.all<{
       volume_id: string;
       initiator_iqn: string;
       host_id: string | null;
-    }>('SELECT * FROM exports WHERE volume_id = ? ORDER BY initiator_iqn', [volumeId]);
-    return rows.map((r) => ({
-      volumeId: r.volume_id,
-      initiatorIqn: r.initiator_iqn,
-      hostId: r.host_id,
-    }));
+    }>(
+      `SELECT * FROM exports ${volumeId ? 'WHERE volume_id = ?' : ''} ORDER BY volume_id, initiator_iqn`,
+      volumeId ? [volumeId] : [],
+    );
+    const grouped = new Map<string, ExportRecord[]>();
+    for (const r of rows) {
+      const list = grouped.get(r.volume_id) ?? [];
+      list.push({ volumeId: r.volume_id, initiatorIqn: r.initiator_iqn, hostId: r.host_id });
+      grouped.set(r.volume_id, list);
+    }
+    return grouped;
   }
 
   async addExport(e: ExportRecord): Promise<void> {

@@ -7,7 +7,7 @@ import {
   type VolumeView,
 } from '../../protocol/index.js';
 import type { NodeRecord, NodesRepo } from '../db/nodes-repo.js';
-import type { VolumeRecord, VolumesRepo } from '../db/volumes-repo.js';
+import type { ExportRecord, VolumeRecord, VolumesRepo } from '../db/volumes-repo.js';
 import type { EventLog } from '../event-log.js';
 import type { EventBus } from '../events.js';
 import type { AgentLink } from '../nodes/service.js';
@@ -44,9 +44,12 @@ export class VolumeService {
 
   constructor(private readonly d: VolumeServiceDeps) {}
 
+  /** Three queries whatever the number of volumes (the console lists thousands). */
   async list(): Promise<VolumeView[]> {
     const nodes = new Map((await this.d.nodes.list()).map((n) => [n.id, n]));
-    return Promise.all((await this.d.volumes.list()).map((v) => this.view(v, nodes)));
+    const exports = await this.d.volumes.exportsGrouped();
+    const ctx = { nodes, exports, reported: new Map<string, Map<string, number>>() };
+    return (await this.d.volumes.list()).map((v) => toView(v, ctx));
   }
 
   async get(id: string): Promise<VolumeRecord> {
@@ -208,6 +211,7 @@ export class VolumeService {
       const agent = await this.d.agentFor(unit.id);
       const real = new Map((await agent.call('export.list', {})).exports.map((e) => [e.iqn, e]));
       const desired = (await this.d.volumes.list()).filter((v) => v.unitId === unit.id);
+      const exports = await this.d.volumes.exportsGrouped();
       const report: ReconcileReport = {
         unitId: unit.id,
         missing: [],
@@ -217,7 +221,7 @@ export class VolumeService {
       };
       const wanted = new Set<string>();
       for (const v of desired) {
-        const initiators = (await this.d.volumes.exportsOf(v.id)).map((e) => e.initiatorIqn);
+        const initiators = (exports.get(v.id) ?? []).map((e) => e.initiatorIqn);
         if (!initiators.length) continue;
         wanted.add(v.iqn);
         const have = real.get(v.iqn);
@@ -298,27 +302,19 @@ export class VolumeService {
     return unit;
   }
 
-  private async view(v: VolumeRecord, nodes?: Map<string, NodeRecord>): Promise<VolumeView> {
-    const unit = nodes?.get(v.unitId) ?? (await this.d.nodes.get(v.unitId));
-    const exports = await this.d.volumes.exportsOf(v.id);
-    const reported = unit?.storage?.volumes.find((x) => x.id === v.name);
-    return {
-      id: v.id,
-      name: v.name,
-      unitId: v.unitId,
-      unitName: unit?.name ?? '?',
-      pool: v.pool,
-      sizeBytes: v.sizeBytes,
-      allocatedBytes: reported?.allocatedBytes ?? null,
-      shared: v.shared,
-      iqn: v.iqn,
-      exports: exports.map((e) => ({
-        initiatorIqn: e.initiatorIqn,
-        hostId: e.hostId,
-        hostName: e.hostId ? (nodes?.get(e.hostId)?.name ?? null) : null,
-      })),
-      createdAt: v.createdAt,
-    };
+  /** One volume's view: only its unit and the hosts it is exported to are read. */
+  private async view(v: VolumeRecord): Promise<VolumeView> {
+    const exports = await this.d.volumes.exportsGrouped(v.id);
+    const ids = [
+      v.unitId,
+      ...(exports.get(v.id) ?? []).flatMap((e) => (e.hostId ? [e.hostId] : [])),
+    ];
+    const nodes = new Map<string, NodeRecord>();
+    for (const id of new Set(ids)) {
+      const node = await this.d.nodes.get(id);
+      if (node) nodes.set(id, node);
+    }
+    return toView(v, { nodes, exports, reported: new Map() });
   }
 
   private async publish(v: VolumeRecord): Promise<VolumeView> {
@@ -335,4 +331,37 @@ function drifted(have: ExportInfo, initiators: string[]): boolean {
     initiators.some((i) => !real.has(i)) ||
     have.acls.some((a) => a.chapUser === null)
   );
+}
+
+interface ViewContext {
+  nodes: Map<string, NodeRecord>;
+  exports: Map<string, ExportRecord[]>;
+  /** Per unit: volume name → allocated bytes from its last storage report, built on first use. */
+  reported: Map<string, Map<string, number>>;
+}
+
+function toView(v: VolumeRecord, ctx: ViewContext): VolumeView {
+  const unit = ctx.nodes.get(v.unitId);
+  let reported = ctx.reported.get(v.unitId);
+  if (!reported) {
+    reported = new Map((unit?.storage?.volumes ?? []).map((x) => [x.id, x.allocatedBytes]));
+    ctx.reported.set(v.unitId, reported);
+  }
+  return {
+    id: v.id,
+    name: v.name,
+    unitId: v.unitId,
+    unitName: unit?.name ?? '?',
+    pool: v.pool,
+    sizeBytes: v.sizeBytes,
+    allocatedBytes: reported.get(v.name) ?? null,
+    shared: v.shared,
+    iqn: v.iqn,
+    exports: (ctx.exports.get(v.id) ?? []).map((e) => ({
+      initiatorIqn: e.initiatorIqn,
+      hostId: e.hostId,
+      hostName: e.hostId ? (ctx.nodes.get(e.hostId)?.name ?? null) : null,
+    })),
+    createdAt: v.createdAt,
+  };
 }
