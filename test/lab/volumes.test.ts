@@ -23,6 +23,16 @@ let station: Station;
 let client: StationClient;
 const ids: Record<string, string> = {};
 
+/** tgtadm on a unit's own tgtd (its control port). */
+const tgtadm = (unit: string, ...args: string[]) =>
+  nodeExec(lab, unit, [
+    'tgtadm',
+    '--lld',
+    'iscsi',
+    '-C',
+    String(lab.nodes.find((n) => n.name === unit)!.tgtdPort),
+    ...args,
+  ]);
 const unitAddress = (name: string) => lab.nodes.find((n) => n.name === name)!.address;
 
 /** The credentials the unit's tgtd really holds for the host (read as root on the unit). */
@@ -144,21 +154,7 @@ describe('volumes and exports in the lab', () => {
 
   it('repairs a target removed behind its back, and lists then removes a dvsan leftover', async () => {
     const unit = ids[v.unitName]!;
-    const port = String(lab.nodes.find((n) => n.name === v.unitName)!.tgtdPort);
-    await nodeExec(lab, v.unitName, [
-      'tgtadm',
-      '--lld',
-      'iscsi',
-      '-C',
-      port,
-      '--op',
-      'delete',
-      '--mode',
-      'target',
-      '--tid',
-      '1',
-      '--force',
-    ]);
+    await tgtadm(v.unitName, '--op', 'delete', '--mode', 'target', '--tid', '1', '--force');
     const preview = await client.call('unit/reconcile', { id: unit });
     expect(preview.missing).toEqual([v.iqn]);
     expect((await client.call('unit/reconcile', { id: unit, apply: true })).applied).toBe(true);
@@ -177,21 +173,7 @@ describe('volumes and exports in the lab', () => {
     const pid = (await nodeExec(lab, v.unitName, ['cat', '/run/dvsan/daemon.pid'])).stdout.trim();
     await nodeExec(lab, v.unitName, ['kill', '-TERM', pid]);
     await within(5000, async () => (await health()) === 'down');
-    const port = String(lab.nodes.find((n) => n.name === v.unitName)!.tgtdPort);
-    await nodeExec(lab, v.unitName, [
-      'tgtadm',
-      '--lld',
-      'iscsi',
-      '-C',
-      port,
-      '--op',
-      'delete',
-      '--mode',
-      'target',
-      '--tid',
-      '1',
-      '--force',
-    ]);
+    await tgtadm(v.unitName, '--op', 'delete', '--mode', 'target', '--tid', '1', '--force');
     // Deploying again restarts the daemon; its startup brings the unit back, and the repair follows.
     const { taskId } = await client.call('node/deploy', { ids: [unit] });
     await waitForTask(client, taskId, () => undefined, 60_000);
@@ -268,30 +250,9 @@ describe('volumes and exports in the lab', () => {
       await client.call('volume/delete', { id: x.id, force: true, confirm: x.name });
     await client.call('volume/unexport', { id: v.id, initiatorIqn: hostIqn });
     await client.call('volume/delete', { id: v.id });
-    const port = String(lab.nodes.find((n) => n.name === unitName)!.tgtdPort);
-    const show = await nodeExec(lab, unitName, [
-      'tgtadm',
-      '--lld',
-      'iscsi',
-      '-C',
-      port,
-      '--op',
-      'show',
-      '--mode',
-      'target',
-    ]);
+    const show = await tgtadm(unitName, '--op', 'show', '--mode', 'target');
     expect(show.stdout).not.toMatch(/iqn\.2026-11\.io\.dvsan:/);
-    const accounts = await nodeExec(lab, unitName, [
-      'tgtadm',
-      '--lld',
-      'iscsi',
-      '-C',
-      port,
-      '--op',
-      'show',
-      '--mode',
-      'account',
-    ]);
+    const accounts = await tgtadm(unitName, '--op', 'show', '--mode', 'account');
     expect(accounts.stdout).not.toMatch(/dvsan-/);
     expect(
       parseConfig((await nodeExec(lab, unitName, ['cat', '/etc/tgt/conf.d/dvsan.conf'])).stdout),
