@@ -16,7 +16,6 @@ export interface TaskContext {
     outcome: { ok: true; message: string } | { ok: false; error: ErrorShape },
   ): void;
   log(level: Task['log'][number]['level'], message: string): void;
-  signal: AbortSignal;
 }
 
 /**
@@ -54,7 +53,6 @@ export class TaskRunner {
     };
     await this.repo.save(task);
     this.bus.emit({ type: 'task.updated', task: structuredClone(task) });
-    const controller = new AbortController();
     let saving = Promise.resolve();
     const stepErrors: ErrorShape[] = [];
     const changed = () => {
@@ -69,7 +67,6 @@ export class TaskRunner {
         .catch((err) => this.log.error({ err }, 'saving a task failed'));
     };
     const ctx: TaskContext = {
-      signal: controller.signal,
       step: (index) => ({
         progress: (percent, message) => {
           const s = task.steps[index];
