@@ -8,7 +8,7 @@ import { findTool } from '../inventory/tools.js';
 import type { Log } from '../log.js';
 import { volumesSubdir } from '../storage/index.js';
 import {
-  createTargetBackend,
+  LioBackend,
   lioAvailable,
   type BackingPolicy,
   type TargetBackend,
@@ -89,7 +89,7 @@ export async function createExportBackend(options: FactoryOptions): Promise<Targ
         ...(log ? { log } : {}),
       });
     case 'lio':
-      return createTargetBackend('lio', { backing, ...(log ? { log } : {}) });
+      return new LioBackend({ backing, ...(log ? { log } : {}) });
     default:
       throw new DvsanError('agent-error', found.reason, { packages: targetPackages });
   }

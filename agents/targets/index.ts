@@ -1,8 +1,6 @@
 // Target backends: what a SAN unit exports over iSCSI. One interface, one folder per backend
-// (lio now, tgt later), chosen by the factory below.
+// (lio, tgt); agents/exports/factory.ts chooses one from what the unit has.
 import { stat } from 'node:fs/promises';
-import { InvalidExportError, TargetError } from './errors.js';
-import { LioBackend, type LioBackendOptions } from './lio/backend.js';
 import { defaultConfigfsRoot } from './lio/configfs.js';
 import type { ExportSpec } from './spec.js';
 
@@ -41,18 +39,6 @@ export type TargetBackendKind = TargetBackend['kind'];
 /** Whether this kernel has LIO's configfs tree (configfs mounted, target_core_mod loaded). */
 export async function lioAvailable(configfsRoot = defaultConfigfsRoot): Promise<boolean> {
   return (await stat(configfsRoot).catch(() => null))?.isDirectory() ?? false;
-}
-
-/** The backend for `kind`; an unknown name is an error, never a silent default. */
-export function createTargetBackend(kind: string, options: LioBackendOptions): TargetBackend {
-  switch (kind) {
-    case 'lio':
-      return new LioBackend(options);
-    case 'tgt':
-      throw new TargetError('agent-error', 'the tgt target backend is not available yet');
-    default:
-      throw new InvalidExportError(`unknown target backend "${kind.slice(0, 32)}"`);
-  }
 }
 
 export {
