@@ -46,6 +46,15 @@ export function targetActivity(task: Task, target: string): TargetActivity | nul
 export const useTasksStore = defineStore('tasks', () => {
   const byId = shallowReactive(new Map<string, Task>());
   const loadError = ref<string | null>(null);
+  const loaded = ref(false);
+  const loading = ref(false);
+
+  /** Newest first, as the Tasks page lists them. */
+  const list = computed(() =>
+    [...byId.values()].sort(
+      (a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id),
+    ),
+  );
 
   /** Keep the newer of two copies: a late list answer must not roll a task back. */
   function upsert(task: Task): void {
@@ -73,12 +82,21 @@ export const useTasksStore = defineStore('tasks', () => {
   });
 
   async function load(): Promise<void> {
+    loading.value = true;
     try {
       for (const task of await station.call('task/list', {})) upsert(task);
+      loaded.value = true;
       loadError.value = null;
     } catch (err) {
       loadError.value = toShape(err).message;
+    } finally {
+      loading.value = false;
     }
+  }
+
+  /** Cancels a queued task, or asks a running one to stop; throws the station's refusal. */
+  async function cancel(id: string): Promise<void> {
+    upsert(await station.call('task/cancel', { id }));
   }
 
   /** Fetch one task we just started, so its bar shows before its first event arrives. */
@@ -98,5 +116,18 @@ export const useTasksStore = defineStore('tasks', () => {
     return (task && targetActivity(task, target)) || undefined;
   }
 
-  return { byId, loadError, start, load, apply, upsert, track, activityFor };
+  return {
+    byId,
+    list,
+    loaded,
+    loading,
+    loadError,
+    start,
+    load,
+    apply,
+    upsert,
+    track,
+    cancel,
+    activityFor,
+  };
 });

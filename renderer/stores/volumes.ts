@@ -42,6 +42,8 @@ export const useVolumesStore = defineStore('volumes', () => {
     if (byId.value.delete(id)) triggerRef(byId);
   }
 
+  /** 'volume.updated' events seen per volume id (see change()). */
+  const eventsSeen = new Map<string, number>();
   const { loaded, loading, loadError, load, apply, start } = liveList({
     types: ['volume.updated', 'volume.removed'],
     fetch: () => station.call('volume/list', {}),
@@ -49,8 +51,10 @@ export const useVolumesStore = defineStore('volumes', () => {
       byId.value = new Map(volumes.map((v) => [v.id, v]));
     },
     applyNow: (event) => {
-      if (event.type === 'volume.updated') put(event.volume);
-      else if (event.type === 'volume.removed') drop(event.id);
+      if (event.type === 'volume.updated') {
+        eventsSeen.set(event.volume.id, (eventsSeen.get(event.volume.id) ?? 0) + 1);
+        put(event.volume);
+      } else if (event.type === 'volume.removed') drop(event.id);
     },
   });
 
@@ -65,12 +69,21 @@ export const useVolumesStore = defineStore('volumes', () => {
     return volume;
   }
 
+  // Changes of one volume queue behind each other as tasks, so the next change's event can
+  // arrive before this change's answer: an answer is applied only if no event about the
+  // volume came while the call was in flight (that event is at least as new).
+  async function change(id: string, call: () => Promise<VolumeView>): Promise<VolumeView> {
+    const before = eventsSeen.get(id) ?? 0;
+    const volume = await call();
+    return (eventsSeen.get(id) ?? 0) === before ? keep(volume) : volume;
+  }
+
   async function create(params: Params<'volume/create'>): Promise<VolumeView> {
     return keep(await station.call('volume/create', params));
   }
 
   async function resize(id: string, sizeBytes: number): Promise<VolumeView> {
-    return keep(await station.call('volume/resize', { id, sizeBytes }));
+    return change(id, () => station.call('volume/resize', { id, sizeBytes }));
   }
 
   /** `confirm` is the volume's name, required with `force` while it is exported. */
@@ -84,8 +97,8 @@ export const useVolumesStore = defineStore('volumes', () => {
   }
 
   async function exportTo(id: string, initiatorIqn: string, hostId?: string): Promise<VolumeView> {
-    return keep(
-      await station.call('volume/export', {
+    return change(id, () =>
+      station.call('volume/export', {
         id,
         initiatorIqn,
         ...(hostId === undefined ? {} : { hostId }),
@@ -94,7 +107,7 @@ export const useVolumesStore = defineStore('volumes', () => {
   }
 
   async function unexport(id: string, initiatorIqn: string): Promise<VolumeView> {
-    return keep(await station.call('volume/unexport', { id, initiatorIqn }));
+    return change(id, () => station.call('volume/unexport', { id, initiatorIqn }));
   }
 
   return {

@@ -16,7 +16,7 @@ import type { SecretBox } from '../secrets.js';
 import type { SshPool } from '../ssh/pool.js';
 import { shellQuote } from '../ssh/quote.js';
 import { SshSession } from '../ssh/session.js';
-import { boundedPool, type TaskRunner } from '../tasks/runner.js';
+import { boundedPool, type TaskEngine } from '../tasks/index.js';
 import { connectOptionsFor, type MemorySecrets } from './connect.js';
 import type { AnnounceKeys } from '../announce/keys.js';
 import type { SettingsRepo } from '../db/settings-repo.js';
@@ -45,7 +45,7 @@ export interface NodeServiceDeps {
   pool: SshPool;
   secrets: SecretBox;
   memory: MemorySecrets;
-  tasks: TaskRunner;
+  tasks: TaskEngine;
   bundle: () => Promise<AgentBundle>;
   runtime: () => Promise<RuntimeSource | null>;
   deployConcurrency: number;
@@ -164,7 +164,7 @@ export class NodeService {
   }
 
   /** Starts one background task that deploys to every node, a bounded number at once. */
-  async deploy(ids: string[]): Promise<string> {
+  async deploy(ids: string[], user = 'local'): Promise<string> {
     const nodes = await Promise.all([...new Set(ids)].map((id) => this.get(id)));
     const unconfirmed = nodes.filter((n) => n.hostKeyState !== 'trusted');
     if (unconfirmed.length) {
@@ -180,11 +180,14 @@ export class NodeService {
       source,
       bytes: () => (runtimeBytes ??= readVerifiedRuntime(source as RuntimeSource)),
     };
-    const task = await this.d.tasks.start(
-      'node.deploy',
-      nodes.map((n) => n.id),
-      nodes.map((n) => n.name),
-      async (ctx) => {
+    const task = await this.d.tasks.start({
+      kind: 'node.deploy',
+      targets: nodes.map((n) => n.id),
+      steps: nodes.map((n) => n.name),
+      // A new agent replaces the one volume and export changes talk to.
+      locks: nodes.map((n) => ({ kind: n.role, id: n.id, mode: 'write', label: n.name })),
+      user,
+      work: async (ctx) => {
         const outcomes: Record<string, unknown> = {};
         await boundedPool(nodes, this.d.deployConcurrency, async (node, index) => {
           const step = ctx.step(index);
@@ -241,7 +244,7 @@ export class NodeService {
         });
         return { nodes: outcomes };
       },
-    );
+    });
     return task.id;
   }
 

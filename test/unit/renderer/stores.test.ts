@@ -42,14 +42,19 @@ function task(
     id,
     kind: 'node.deploy',
     targets,
+    user: 'local',
     state,
     progress,
     steps: [{ name: 'upload', state: 'running', progress, message: 'copying the agent' }],
+    locks: [],
+    waitingFor: null,
     log: [],
     error: null,
     result: null,
     createdAt: '2025-01-01T00:00:00.000Z',
     updatedAt,
+    startedAt: null,
+    endedAt: null,
   };
 }
 

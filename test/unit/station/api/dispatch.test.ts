@@ -84,6 +84,10 @@ describe('dispatcher', () => {
       address: 'node-1.example',
       auth: { kind: 'agent' },
     });
-    expect(add).toHaveBeenCalledWith(expect.objectContaining({ port: 22, user: 'root' }));
+    // Without a signed-in caller, the call is the local user's.
+    expect(add).toHaveBeenCalledWith(expect.objectContaining({ port: 22, user: 'root' }), {
+      user: 'local',
+      source: 'local',
+    });
   });
 });

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { Database } from '../../../../station/db/database.js';
 import { migrations } from '../../../../station/db/migrations.js';
 import { type NodeRecord, NodesRepo, toView } from '../../../../station/db/nodes-repo.js';
-import { TasksRepo } from '../../../../station/db/tasks-repo.js';
 import { unitRecord } from '../fixtures.js';
 
 const open = () => Database.open(join(mkdtempSync(join(tmpdir(), 'dvsan-db-')), 'station.db'));
@@ -62,30 +61,6 @@ describe('NodesRepo', () => {
     expect(await repo.findByEndpoint('10.99.1.11', 22)).toBeDefined();
     expect(await repo.remove('n1')).toBe(true);
     expect(await repo.remove('n1')).toBe(false);
-    await db.close();
-  });
-});
-
-describe('TasksRepo', () => {
-  it('marks tasks left running as interrupted', async () => {
-    const db = await open();
-    const repo = new TasksRepo(db);
-    const now = new Date().toISOString();
-    await repo.save({
-      id: 't1',
-      kind: 'node.deploy',
-      targets: [],
-      state: 'running',
-      progress: 40,
-      steps: [],
-      log: [],
-      error: null,
-      result: null,
-      createdAt: now,
-      updatedAt: now,
-    });
-    expect(await repo.markInterrupted()).toBe(1);
-    expect((await repo.get('t1'))?.state).toBe('interrupted');
     await db.close();
   });
 });
