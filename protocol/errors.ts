@@ -17,6 +17,7 @@ export const errorCodes = [
   'disk-full',
   'deploy-failed',
   'agent-error',
+  'login-failed',
   'lab-needs-root',
   'lab-failed',
   'internal',

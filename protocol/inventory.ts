@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { initiatorInfoSchema } from './initiators.js';
 
 export const nicSchema = z.object({
   name: z.string(),
@@ -51,6 +52,8 @@ export const inventorySchema = z.object({
   }),
   tools: z.record(z.enum(toolNames), z.string().nullable()),
   agent: z.object({ version: z.string(), node: z.string() }),
+  /** Hosts: the iSCSI initiator the agent would attach with; null when there is none. */
+  initiator: initiatorInfoSchema.nullable().optional(),
 });
 export type Inventory = z.infer<typeof inventorySchema>;
 export type Nic = z.infer<typeof nicSchema>;

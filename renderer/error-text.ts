@@ -20,6 +20,7 @@ const titles: Record<ErrorCode, string> = {
   'agent-error': 'The agent reported an error',
   'lab-needs-root': 'The lab needs root',
   'lab-failed': 'The lab failed',
+  'login-failed': 'The host could not log in to the target',
   internal: 'Something went wrong',
 };
 

@@ -5,6 +5,8 @@ import type { Writable } from 'node:stream';
 import { announceVersion, type AgentConfig, type AnnounceKind } from '../../protocol/announce.js';
 import type { Log } from '../log.js';
 import { agentVersion } from '../version.js';
+import { createInitiator } from '../initiators/handlers.js';
+import { failedAttachmentIds } from './attachment-health.js';
 import { readAgentConfig } from './config-file.js';
 import { announceNics, identityKey, signAnnounce, type AnnounceNic } from './packet.js';
 import { daemonPaths } from './paths.js';
@@ -66,8 +68,9 @@ export async function runDaemon(io: DaemonIo): Promise<number> {
       : `${station}:${config.stationPort}`,
     heartbeatSeconds: config.heartbeatSeconds,
   });
+  const initiator = createInitiator(io.env);
   try {
-    await announceUntilStopped(config, sender, io.log);
+    await announceUntilStopped(config, sender, io.log, () => initiator.service.failedAttachments());
   } finally {
     sender.close();
     await releasePidFile(paths.pidFile).catch(() => undefined);
@@ -80,6 +83,7 @@ function announceUntilStopped(
   config: AgentConfig,
   sender: AnnounceSender,
   log: Log,
+  failedAttachments: () => Promise<string[]>,
 ): Promise<void> {
   const intervalMs = config.heartbeatSeconds * 1000;
   let identity = readIdentity();
@@ -92,6 +96,7 @@ function announceUntilStopped(
   const announce = async (
     kind: AnnounceKind,
     timeoutMs = Math.min(intervalMs, 5000),
+    failed?: string[],
   ): Promise<boolean> => {
     const packet = signAnnounce(
       {
@@ -104,6 +109,7 @@ function announceUntilStopped(
         nonce: randomBytes(16).toString('hex'),
         interval: config.heartbeatSeconds,
         ...(kind === 'startup' ? { nics: identity.nics } : {}),
+        ...(failed ? { failedAttachments: failed } : {}),
       },
       config.key,
     );
@@ -132,7 +138,12 @@ function announceUntilStopped(
       log('info', 'hostname or NICs changed; announcing startup again');
     }
     const kind: AnnounceKind = startupPending ? 'startup' : 'heartbeat';
-    if ((await announce(kind)) && kind === 'startup') startupPending = false;
+    // Hosts name attachments whose health check fails, so the station can raise an event.
+    const failed =
+      kind === 'heartbeat'
+        ? await failedAttachmentIds(failedAttachments, Math.min(intervalMs / 2, 3000))
+        : undefined;
+    if ((await announce(kind, undefined, failed)) && kind === 'startup') startupPending = false;
   };
 
   const schedule = (): void => {

@@ -13,14 +13,21 @@ export { parseSpeed, nicsFrom, listNics } from './nics.js';
 export { findTool, findTools, toolSearchDirs } from './tools.js';
 export { dataDirPath, dataDirSpace, measureDir, parseDfPosix } from './data-dir.js';
 
-/** The answer to `node.inventory`: the node as this agent sees it. */
-export async function collectInventory(env: NodeJS.ProcessEnv = process.env): Promise<Inventory> {
+/**
+ * The answer to `node.inventory`: the node as this agent sees it. `initiator` reports the
+ * host's iSCSI initiator (agents/initiators); a failure there leaves the field null.
+ */
+export async function collectInventory(
+  env: NodeJS.ProcessEnv = process.env,
+  initiator: () => Promise<Inventory['initiator']> = async () => null,
+): Promise<Inventory> {
   const tools = await findTools(env.PATH);
-  const [osInfo, nics, disks, dataDir] = await Promise.all([
+  const [osInfo, nics, disks, dataDir, initiatorInfo] = await Promise.all([
     readOsInfo(),
     listNics(),
     listDisks(tools.lsblk),
     dataDirSpace(dataDirPath(env)),
+    initiator().catch(() => null),
   ]);
   const cpus = os.cpus();
   return {
@@ -34,5 +41,6 @@ export async function collectInventory(env: NodeJS.ProcessEnv = process.env): Pr
     dataDir,
     tools,
     agent: { version: agentVersion, node: process.version },
+    initiator: initiatorInfo ?? null,
   };
 }
