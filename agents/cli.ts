@@ -5,6 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { AgentVerify } from '../protocol/agent-rpc.js';
 import { runDaemon } from './daemon/daemon.js';
 import { createHandlers } from './handlers.js';
+import { requestUsage, runRequest } from './requests/command.js';
 import type { Log } from './log.js';
 import { serveRpc } from './rpc/server.js';
 import { agentVersion } from './version.js';
@@ -24,6 +25,7 @@ const usage = `usage: dvsan-agent <command>
   verify    print {version, sha256, node} of this agent as one JSON line
   version   print the agent version
   daemon    announce this node to the station (settings from agent.configure) until SIGTERM
+  request   ask the station for a volume for this host (see dvsan-agent request --help)
 `;
 
 /** Runs one command and returns the exit code. stdout carries protocol output only. */
@@ -44,6 +46,13 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   }
   if (args.length === 1 && command === 'daemon') {
     return runDaemon({ env: io.env, stderr: io.stderr, log: io.log });
+  }
+  if (command === 'request') {
+    if (args.includes('--help')) {
+      io.stdout.write(requestUsage);
+      return 0;
+    }
+    return runRequest(args.slice(1), io);
   }
   if (args.length === 1 && command === 'version') {
     io.stdout.write(agentVersion + '\n');

@@ -1,5 +1,7 @@
 import { configureAgent } from './daemon/configure.js';
+import { storeStatus } from './requests/status.js';
 import { createExports } from './exports/index.js';
+import { createInitiator } from './initiators/index.js';
 import { collectInventory } from './inventory/index.js';
 import type { AgentHandlers } from './rpc/server.js';
 import { collectStorage } from './storage/index.js';
@@ -34,6 +36,7 @@ export function createHandlers(
   options: HandlerOptions = { selfPath: process.argv[1] },
 ): AgentHandlers {
   const exports = createExports(env);
+  const initiator = createInitiator(env);
   const volumes: VolumeServiceOptions = {
     env,
     runner: options.runner,
@@ -46,18 +49,16 @@ export function createHandlers(
       // Everything this agent serves besides the greeting itself.
       capabilities: Object.keys(handlers).filter((method) => method !== 'agent.hello'),
     }),
-    'node.inventory': async () => collectInventory(env),
+    'node.inventory': async () => collectInventory(env, () => initiator.service.info()),
     'storage.inventory': async () => {
-      // Which volumes are exported, and by which target backend, comes from the target itself.
-      const targets = await exports.handlers['export.list']({}).catch(() => ({
-        backend: null,
-        exports: [],
-      }));
+      // Which volumes are exported, and by which target backend, comes from the target itself
+      // (what its backend already holds, not a listing of every target).
+      const targets = await exports.exported().catch(() => null);
       const storage = await collectStorage(env, {
         runner: options.runner,
-        exportedBackings: new Set(targets.exports.map((e) => e.backing)),
+        exportedBackings: targets?.backings ?? new Set<string>(),
       });
-      return { ...storage, targetBackend: targets.backend };
+      return { ...storage, targetBackend: targets?.backend ?? null };
     },
     'agent.configure': async (params) =>
       configureAgent(params, { env, selfPath: options.selfPath }),
@@ -65,6 +66,11 @@ export function createHandlers(
     'volume.resize': async (params) => resizeVolume(params, volumes),
     'volume.delete': async (params) => deleteVolume(params, volumes),
     ...exports.handlers,
+    ...initiator.handlers,
+    'request.status': async (params) => {
+      await storeStatus(env, params);
+      return { stored: true };
+    },
   };
   return handlers;
 }

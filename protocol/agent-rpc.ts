@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { errorShape } from './errors.js';
 import { agentConfigSchema } from './announce.js';
+import { initiatorAgentMethods } from './initiators.js';
+import { requestAgentMethods } from './requests.js';
 import { inventorySchema } from './inventory.js';
 import { storageInventorySchema } from './storage.js';
 import { volumeAgentMethods } from './volumes.js';
@@ -42,6 +44,8 @@ export const agentMethods = {
     }),
   },
   ...volumeAgentMethods,
+  ...initiatorAgentMethods,
+  ...requestAgentMethods,
 } as const;
 export type AgentMethod = keyof typeof agentMethods;
 export type AgentParams<M extends AgentMethod> = z.infer<(typeof agentMethods)[M]['params']>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { announcedRequestSchema } from './requests.js';
 
 /**
  * Announce packets: a node's agent daemon tells the station it started, is alive, or stops.
@@ -7,7 +8,7 @@ import { z } from 'zod';
  * question; the key is the per-node key the station pushed at deploy time.
  */
 export const announceVersion = 1;
-export const announceKinds = ['startup', 'heartbeat', 'shutdown'] as const;
+export const announceKinds = ['startup', 'heartbeat', 'shutdown', 'request'] as const;
 export type AnnounceKind = (typeof announceKinds)[number];
 
 /** Larger datagrams are refused before parsing. */
@@ -17,6 +18,8 @@ export const maxAnnounceSkewMs = 30_000;
 export const defaultAnnouncePort = 7301;
 export const defaultHeartbeatSeconds = 5;
 export const defaultMissedHeartbeats = 3;
+/** A heartbeat names at most this many failed attachments (the datagram stays small). */
+export const maxFailedAttachments = 32;
 
 const nicBrief = z
   .object({
@@ -41,6 +44,13 @@ export const announceBodySchema = z
     interval: z.number().int().min(1).max(3600),
     /** On startup only: the node's addresses and NICs, to notice identity changes. */
     nics: z.array(nicBrief).max(64).optional(),
+    /** On heartbeats from hosts: ids of attachments whose health check fails (I/O errors, qsd gone). */
+    failedAttachments: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/))
+      .max(maxFailedAttachments)
+      .optional(),
+    /** On `request` only: capacity a host asks for (`dvsan-agent request`). */
+    request: announcedRequestSchema.optional(),
   })
   .strict();
 export type AnnounceBody = z.infer<typeof announceBodySchema>;

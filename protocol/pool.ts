@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { requestPolicySchema } from './request-policy.js';
 import { dataPoolSchema } from './storage.js';
 
 export const nodeHealths = ['unknown', 'up', 'down'] as const;
@@ -67,6 +68,9 @@ export const stationEventRecordSchema = z.object({
   nodeId: z.string().nullable(),
   message: z.string(),
   details: z.record(z.string(), z.unknown()).nullable(),
+  /** When and by whom an alert (warning or critical) was acknowledged; null while open. */
+  acknowledgedAt: z.string().nullable(),
+  acknowledgedBy: z.string().nullable(),
 });
 export type EventRecord = z.infer<typeof stationEventRecordSchema>;
 
@@ -74,5 +78,8 @@ export const settingsSchema = z.object({
   thresholds: thresholdsSchema,
   heartbeatSeconds: z.number().int().min(1).max(3600),
   missedHeartbeats: z.number().int().min(1).max(100),
+  /** How many tasks run at once; the rest wait in the queue (the station fills in 4). */
+  taskConcurrency: z.number().int().min(1).max(64).optional(),
+  requestPolicy: requestPolicySchema,
 });
 export type Settings = z.infer<typeof settingsSchema>;

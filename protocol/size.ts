@@ -1,4 +1,4 @@
-import { DvsanError } from '../../protocol/index.js';
+import { DvsanError } from './errors.js';
 
 const units: Record<string, number> = {
   '': 1,

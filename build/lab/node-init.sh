@@ -58,6 +58,8 @@ bind_dir run-dvsan /run/dvsan
 # tgtd keeps its control socket in /run/tgtd (/var/run/tgtd): socket.<control port>.
 bind_dir run-tgtd /run/tgtd
 bind_dir root-home /root
+bind_dir mnt /mnt
+bind_dir srv /srv
 
 # Node-own copies of files: root's login shell is /bin/sh (a heavy bash profile costs up to a
 # second per SSH command), root's password is the lab's, and the node resolves its own name.

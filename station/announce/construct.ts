@@ -1,4 +1,5 @@
 import type { RemoteInfo } from 'node:dgram';
+import type { AnnounceBody } from '../../protocol/index.js';
 import type { NodeRecord, NodesRepo } from '../db/nodes-repo.js';
 import type { SettingsRepo } from '../db/settings-repo.js';
 import type { EventLog } from '../event-log.js';
@@ -20,6 +21,8 @@ export interface ConstructDeps {
   /** Asks a unit for its storage (storage.inventory over its agent). */
   storageInventory(nodeId: string): Promise<unknown>;
   unitBack?(node: NodeRecord): void;
+  /** Every accepted announce, after the watch has seen it (host requests, attachment faults). */
+  onAnnounce?(body: AnnounceBody): void;
   enquiryConcurrency?: number;
 }
 
@@ -48,7 +51,10 @@ export class Construct {
     this.listener = new AnnounceListener({
       keyFor: d.keys.keyFor,
       events: d.events,
-      onAnnounce: (body) => this.watch.onAnnounce(body),
+      onAnnounce: (body) => {
+        this.watch.onAnnounce(body);
+        d.onAnnounce?.(body);
+      },
     });
   }
 

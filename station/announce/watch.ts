@@ -58,7 +58,7 @@ export class NodeWatch {
     if (body.kind !== 'shutdown')
       this.seen.set(body.nodeId, { at: this.now(), intervalMs: body.interval * 1000 });
     // A heartbeat from a node already up needs no database work at all.
-    if (body.kind === 'heartbeat' && this.health.get(body.nodeId) === 'up') return;
+    if (body.kind !== 'startup' && this.health.get(body.nodeId) === 'up') return;
     this.queue = this.queue.then(() => this.apply(body)).catch(() => undefined);
   }
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { DvsanError, type StationClient, type VolumeView } from '../../protocol/index.js';
 import { type GlobalOptions, withClient } from './client.js';
 import { gib, table } from './format.js';
-import { parseSize } from './size.js';
+import { parseSize } from '../../protocol/size.js';
 
 async function volumeByName(c: StationClient, name: string): Promise<VolumeView> {
   const v = (await c.call('volume/list', {})).find((x) => x.name === name);

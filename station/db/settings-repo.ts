@@ -6,10 +6,15 @@ import {
 } from '../../protocol/index.js';
 import type { Database } from './database.js';
 
+export const defaultTaskConcurrency = 4;
+
 export const defaultSettings: Settings = {
   thresholds: { warningPct: 80, criticalPct: 90 },
   heartbeatSeconds: defaultHeartbeatSeconds,
   missedHeartbeats: defaultMissedHeartbeats,
+  taskConcurrency: defaultTaskConcurrency,
+  // Every request waits for an admin until the admin says otherwise.
+  requestPolicy: { autoGrantBytes: 0, hostQuotaBytes: null },
 };
 
 /** Station settings, one JSON value per key; anything unreadable falls back to the default. */

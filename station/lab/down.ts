@@ -80,6 +80,29 @@ async function loopsUnder(dir: string): Promise<string[]> {
 }
 
 /**
+ * Loop devices a lab host made over files in its private /run/dvsan (the userspace initiator's
+ * FUSE exports). Only the node's own mount namespace can see those paths, so each node's sshd
+ * namespace is asked; a loop device outlives the namespace and would leak otherwise.
+ */
+async function hostLoops(namespaces: string[]): Promise<string[]> {
+  const loops = new Set<string>();
+  for (const ns of namespaces) {
+    for (const pid of await netnsPids(ns)) {
+      // sshd rewrites its argv into one title ("sshd: /usr/sbin/sshd ... -f <dir>/sshd_config").
+      if (!(await processCmdline(pid)).join(' ').includes('/sshd_config')) continue;
+      const r = await run('nsenter', ['-t', String(pid), '-m', '--', 'losetup', '-J', '-l']);
+      if (r.code !== 0 || r.stdout.trim() === '') continue;
+      const listed = JSON.parse(r.stdout) as {
+        loopdevices: { name: string; 'back-file': string | null }[];
+      };
+      for (const l of listed.loopdevices)
+        if (l['back-file'] && under('/run/dvsan', l['back-file'])) loops.add(l.name);
+    }
+  }
+  return [...loops];
+}
+
+/**
  * Lab dirs named by the sshds in the lab's namespaces (`-f <dir>/<node>/sshd_config`), so
  * `lab down --prefix x` also finds a lab that was brought up with another --dir.
  */
@@ -142,6 +165,12 @@ export async function downLab(
     }
   }
 
+  // Hosts' loop devices before their namespaces go: one still mounted is detached as soon as
+  // its mount dies with the namespace (the kernel's autoclear).
+  for (const loop of await hostLoops(report.namespaces)) {
+    if ((await run('losetup', ['-d', loop])).code === 0) report.loopDevices.push(loop);
+    else report.problems.push(`could not detach ${loop}`);
+  }
   // Processes first: nothing may hold a mount, loop device or namespace we remove next. A few
   // rounds, because a dying session can still have forked a child.
   const mine = await ancestors();

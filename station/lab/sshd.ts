@@ -21,6 +21,10 @@ const privateDirs: [string, number][] = [
   // tgtd's control socket directory: private, so units of two labs never share a socket.
   ['run-tgtd', 0o755],
   ['root-home', 0o700],
+  // Where hosts mount volumes: a mount point removed on one node would otherwise detach
+  // another node's mount of the same path (the filesystem is shared, mounts are not).
+  ['mnt', 0o755],
+  ['srv', 0o755],
 ];
 
 /** Files every node of a lab shares, rendered once by `lab up`. */

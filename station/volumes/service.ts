@@ -20,7 +20,7 @@ import { chapFor } from './chap.js';
 export const iqnPrefix = 'iqn.2026-11.io.dvsan:';
 export const volumeIqn = (unitName: string, volumeName: string) =>
   `${iqnPrefix}${unitName}.${volumeName}`;
-const iscsiPort = 3260;
+export const iscsiPort = 3260;
 
 export interface VolumeServiceDeps {
   volumes: VolumesRepo;
@@ -222,7 +222,15 @@ export class VolumeService {
       const wanted = new Set<string>();
       for (const v of desired) {
         const initiators = (exports.get(v.id) ?? []).map((e) => e.initiatorIqn);
-        if (!initiators.length) continue;
+        if (!initiators.length) {
+          // A known volume the station no longer exports (a forced detach while the unit
+          // was away): its target is drift to repair, not a stranger to ask about.
+          if (!real.has(v.iqn)) continue;
+          wanted.add(v.iqn);
+          report.drifted.push(v.iqn);
+          if (apply) await agent.call('export.remove', { iqn: v.iqn });
+          continue;
+        }
         wanted.add(v.iqn);
         const have = real.get(v.iqn);
         if (!have) report.missing.push(v.iqn);

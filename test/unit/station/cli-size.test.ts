@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSize } from '../../../station/cli/size.js';
+import { parseSize } from '../../../protocol/size.js';
 
 describe('parseSize', () => {
   it('reads binary units', () => {
