@@ -13,6 +13,7 @@ const current: Settings = {
   thresholds: { warningPct: 75, criticalPct: 90 },
   heartbeatSeconds: 5,
   missedHeartbeats: 3,
+  requestPolicy: { autoGrantBytes: 0, hostQuotaBytes: null },
 };
 
 describe('settings form', () => {
