@@ -35,7 +35,16 @@ export class EventLog {
     }
   }
 
-  list(limit: number): Promise<EventRecord[]> {
-    return this.repo.list(limit);
+  list(limit: number, openAlerts = false): Promise<EventRecord[]> {
+    return this.repo.list(limit, openAlerts);
+  }
+
+  /** Acknowledges alerts for `user`; each one that changed is streamed as 'event.updated'. */
+  async acknowledge(ids: readonly number[], user: string): Promise<EventRecord[]> {
+    const { records, changed } = await this.repo.acknowledge(ids, user, new Date().toISOString());
+    for (const event of changed) this.bus.emit({ type: 'event.updated', event });
+    if (changed.length)
+      this.log.info({ ids: changed.map((e) => e.id), user }, 'alerts acknowledged');
+    return records;
   }
 }

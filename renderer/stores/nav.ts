@@ -30,9 +30,9 @@ function safeDecode(part: string): string {
 }
 
 export const useNavStore = defineStore('nav', () => {
-  const route = ref<Route>(parseHash(window.location.hash, 'nodes'));
+  const route = ref<Route>(parseHash(window.location.hash, 'dashboard'));
   window.addEventListener('hashchange', () => {
-    route.value = parseHash(window.location.hash, 'nodes');
+    route.value = parseHash(window.location.hash, 'dashboard');
   });
 
   function go(page: string, id: string | null = null): void {

@@ -28,7 +28,7 @@ describe.skipIf(!isRoot)('console: nodes', () => {
     station = await startStation(mkdtempSync(join(tmpdir(), 'dvsan-e2e-')), 7391);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(station.url);
+    await page.goto(`${station.url}/#/nodes`);
   });
 
   afterAll(async () => {

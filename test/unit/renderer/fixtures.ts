@@ -55,6 +55,8 @@ export function eventRecord(id: number, over: Partial<EventRecord> = {}): EventR
     nodeId: 'n1',
     message: `event ${id}`,
     details: null,
+    acknowledgedAt: null,
+    acknowledgedBy: null,
     ...over,
   };
 }

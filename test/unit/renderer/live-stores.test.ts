@@ -80,7 +80,7 @@ describe('pool store', () => {
 
 describe('events store', () => {
   it('merges the fetched list and live events, newest first, without duplicates', async () => {
-    fake.call.mockResolvedValueOnce([eventRecord(2), eventRecord(1)]);
+    fake.call.mockResolvedValueOnce([eventRecord(2), eventRecord(1)]).mockResolvedValueOnce([]);
     const events = useEventsStore();
     events.start();
     await flush();
@@ -127,6 +127,7 @@ describe('settings store', () => {
     thresholds: { warningPct: 75, criticalPct: 90 },
     heartbeatSeconds: 5,
     missedHeartbeats: 3,
+    requestPolicy: { autoGrantBytes: 0, hostQuotaBytes: null },
   };
 
   it('loads, updates, and follows thresholds carried by pool.updated', async () => {
