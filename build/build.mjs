@@ -65,6 +65,18 @@ if (want('electron')) {
       ...cjsImportMeta,
       logLevel: 'warning',
     }),
+    esbuild({
+      absWorkingDir: root,
+      entryPoints: ['electron/station-process.ts'],
+      outfile: 'dist/electron/station-process.cjs',
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      packages: 'external',
+      ...cjsImportMeta,
+      logLevel: 'warning',
+    }),
     // A sandboxed preload can require only electron and a few built-ins: bundle the rest in.
     esbuild({
       absWorkingDir: root,

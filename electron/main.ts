@@ -1,8 +1,6 @@
-// Electron main process: one window onto the console, the station hosted in this process.
+// Electron main process: one window onto the console; the station core runs in a utility
+// process (station-host.ts) and main relays the console's IPC to it.
 // Bundled by esbuild to dist/electron/main.cjs (CommonJS, so __dirname is the bundle's folder).
-// The station runs here for this first slice; the next step is an Electron utilityProcess with
-// a MessagePort per window, so a busy station never stalls the UI (that swap lives in
-// station-host.ts and registerStationIpc).
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -15,6 +13,7 @@ import {
   screen,
   session,
   shell,
+  utilityProcess,
 } from 'electron';
 import { forwardStationEvents, ownFrameCheck, registerStationIpc } from './ipc.js';
 import { aboutText, menuTemplate } from './menu.js';
@@ -130,11 +129,15 @@ async function start(): Promise<void> {
   const bundle = agentBundlePath();
   const dataDir = app.getPath('userData');
   const secretKey = await desktopSecretKey(safeStorage, dataDir);
-  const started = await startStation({
-    dataDir,
-    ...(bundle === undefined ? {} : { agentBundlePath: bundle }),
-    ...(secretKey ? { secretKey } : {}),
-  });
+  const started = await startStation(
+    {
+      dataDir,
+      ...(bundle === undefined ? {} : { agentBundlePath: bundle }),
+      ...(secretKey ? { secretKey } : {}),
+    },
+    (modulePath) => utilityProcess.fork(modulePath, [], { serviceName: 'dvsan station' }),
+    join(__dirname, 'station-process.cjs'),
+  );
   if (quitting) {
     // The user quit while the station was opening: close it rather than leak it.
     await started.close();

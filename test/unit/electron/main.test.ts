@@ -30,6 +30,7 @@ const fake = vi.hoisted(() => {
       close: vi.fn(async () => undefined),
     },
     startStation: vi.fn(),
+    forked: [] as unknown[][],
     quit: vi.fn(),
   };
   return state;
@@ -86,6 +87,7 @@ vi.mock('electron', () => {
     screen: { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] },
     // No keychain here: the station keeps its own 0600 key file.
     safeStorage: { isAsyncEncryptionAvailable: async () => false },
+    utilityProcess: { fork: (...args: unknown[]) => fake.forked.push(args) },
     session: {
       defaultSession: { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() },
     },
@@ -124,7 +126,15 @@ afterEach(() => rmSync(fake.userData, { recursive: true, force: true }));
 describe('electron main', () => {
   it('opens the station in userData and one sandboxed window on dist/renderer/index.html', async () => {
     await loadMain();
-    expect(fake.startStation).toHaveBeenCalledWith({ dataDir: fake.userData });
+    // The station runs in a utility process started from the bundle next to main's.
+    expect(fake.startStation).toHaveBeenCalledWith(
+      { dataDir: fake.userData },
+      expect.any(Function),
+      expect.stringMatching(/station-process\.cjs$/),
+    );
+    const fork = fake.startStation.mock.calls[0]![1] as (path: string) => unknown;
+    fork('/x/station-process.cjs');
+    expect(fake.forked).toEqual([['/x/station-process.cjs', [], { serviceName: 'dvsan station' }]]);
     expect(fake.windows).toHaveLength(1);
     const win = fake.windows[0]!;
     expect(win.options.webPreferences).toMatchObject({
