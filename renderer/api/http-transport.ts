@@ -1,4 +1,5 @@
 import { stationEventSchema, type StationEvent } from '../../protocol/station-api.js';
+import { csrfHeader } from '../../protocol/users.js';
 import { Listeners, unreachable, type CallAnswer, type LiveTransport } from './connection.js';
 
 export interface HttpTransportOptions {
@@ -19,6 +20,8 @@ export class HttpTransport implements LiveTransport {
   private readonly listeners = new Listeners<[StationEvent]>();
   private readonly reconnectListeners = new Listeners<[]>();
   private readonly connectionListeners = new Listeners<[boolean]>();
+  private readonly unauthorizedListeners = new Listeners<[]>();
+  private csrfToken: string | null = null;
   private socket: WebSocket | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private attempt = 0;
@@ -32,29 +35,77 @@ export class HttpTransport implements LiveTransport {
     return this.isConnected;
   }
 
+  /**
+   * The session's CSRF token (from login or `session/me`): sent on every call and when the
+   * event stream opens. A new token reopens the stream under the new session.
+   */
+  setCsrfToken(token: string | null): void {
+    if (token === this.csrfToken) return;
+    this.csrfToken = token;
+    if (this.socket) {
+      this.close();
+      if (this.listeners.size > 0) this.connect();
+    }
+  }
+
+  /** Called when the station answers 401: the session ended, sign in again. */
+  onUnauthorized(listener: () => void): () => void {
+    return this.unauthorizedListeners.add(listener);
+  }
+
   async call(method: string, params: unknown): Promise<CallAnswer> {
-    const doFetch = this.options.fetch ?? globalThis.fetch.bind(globalThis);
     // One path segment ("node%2Flist"), which both a `:method` and a wildcard route decode.
-    const path = encodeURIComponent(method);
+    const answer = await this.post(`/api/call/${encodeURIComponent(method)}`, params);
+    if (answer.status === 401) this.unauthorizedListeners.emit();
+    return answer.answer;
+  }
+
+  /** `POST /api/login`: the station sets the session cookie; the token is kept for calls. */
+  async login(user: string, password: string): Promise<CallAnswer> {
+    const { answer } = await this.post('/api/login', { user, password });
+    if (answer.ok) this.setCsrfToken((answer.result as { csrfToken: string }).csrfToken);
+    return answer;
+  }
+
+  async logout(): Promise<void> {
+    await this.post('/api/logout', {});
+    this.setCsrfToken(null);
+  }
+
+  private async post(
+    path: string,
+    params: unknown,
+  ): Promise<{ status: number; answer: CallAnswer }> {
+    const doFetch = this.options.fetch ?? globalThis.fetch.bind(globalThis);
     let response: Response;
     try {
-      response = await doFetch(`${this.httpOrigin()}/api/call/${path}`, {
+      response = await doFetch(`${this.httpOrigin()}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          ...(this.csrfToken ? { [csrfHeader]: this.csrfToken } : {}),
+        },
         body: JSON.stringify(params ?? {}),
       });
     } catch (err) {
-      return unreachable(err);
+      return { status: 0, answer: unreachable(err) };
     }
+    const status = response.status;
     // The body is authoritative (it carries the error code); the status only mirrors it.
     let body: unknown;
     try {
       body = await response.json();
     } catch {
-      return internal(`the station answered HTTP ${response.status} without a JSON body`);
+      return {
+        status,
+        answer: internal(`the station answered HTTP ${status} without a JSON body`),
+      };
     }
-    if (isAnswer(body)) return body;
-    return internal(`the station answered HTTP ${response.status} with an unexpected body`);
+    if (isAnswer(body)) return { status, answer: body };
+    return {
+      status,
+      answer: internal(`the station answered HTTP ${status} with an unexpected body`),
+    };
   }
 
   subscribe(listener: (event: StationEvent) => void): () => void {
@@ -78,7 +129,9 @@ export class HttpTransport implements LiveTransport {
     const Socket = this.options.WebSocket ?? globalThis.WebSocket;
     let socket: WebSocket;
     try {
-      socket = new Socket(`${this.wsOrigin()}/api/events`);
+      // A WebSocket cannot carry headers: the token rides in the query.
+      const query = this.csrfToken ? `?csrf=${encodeURIComponent(this.csrfToken)}` : '';
+      socket = new Socket(`${this.wsOrigin()}/api/events${query}`);
     } catch {
       this.scheduleRetry();
       return;

@@ -6,6 +6,10 @@ import { remoteTransport } from './remote.js';
 export interface GlobalOptions {
   dataDir: string;
   station?: string;
+  /** Sign in to `station` as this user. */
+  user?: string;
+  /** Trust `station`'s TLS certificate by this fingerprint. */
+  fingerprint?: string;
 }
 
 /**
@@ -18,7 +22,9 @@ export async function withClient<T>(
 ): Promise<T> {
   let station: Station | null = null;
   const client = opts.station
-    ? new StationClient(remoteTransport(opts.station))
+    ? new StationClient(
+        remoteTransport(opts.station, { user: opts.user, fingerprint: opts.fingerprint }),
+      )
     : new StationClient(
         // A command prints its own outcome; the station's log only adds warnings.
         (station = await createStation({

@@ -1,5 +1,6 @@
-import { NTag, NTooltip, type DataTableColumns } from 'naive-ui';
+import { NButton, NTag, NTooltip, type DataTableColumns } from 'naive-ui';
 import { h } from 'vue';
+import { isAlert, isOpenAlert } from '../../../protocol/alerts.js';
 import type { AnnounceRejection } from '../../../protocol/announce.js';
 import type { EventRecord } from '../../../protocol/pool.js';
 import { severityTagType } from '../../components/status.js';
@@ -44,6 +45,8 @@ export function detailLines(details: EventRecord['details']): string[] {
 export interface EventLookups {
   /** The node's current name, or undefined when the station no longer knows it. */
   nodeName(nodeId: string): string | undefined;
+  /** Acknowledges an open alert; without it the column shows who did, but offers no button. */
+  acknowledge?(event: EventRecord): void;
 }
 
 const detailStyle = {
@@ -53,7 +56,30 @@ const detailStyle = {
 };
 
 /** Sum of the fixed widths: below it the table scrolls sideways. */
-export const eventTableMinWidth = 900;
+export const eventTableMinWidth = 1030;
+
+/** An alert's state: a button while open, then who acknowledged it and when. */
+function alertCell(e: EventRecord, lookups: EventLookups) {
+  if (!isAlert(e)) return null;
+  if (isOpenAlert(e))
+    return lookups.acknowledge
+      ? h(
+          NButton,
+          {
+            size: 'tiny',
+            secondary: true,
+            'data-testid': `event-ack-${e.id}`,
+            onClick: () => lookups.acknowledge?.(e),
+          },
+          { default: () => 'Acknowledge' },
+        )
+      : h('span', { class: 'dim' }, 'open');
+  return h(
+    'span',
+    { class: 'dim', title: `acknowledged ${formatTime(e.acknowledgedAt)}` },
+    `ack: ${e.acknowledgedBy ?? '?'}`,
+  );
+}
 
 export function eventColumns(lookups: EventLookups): DataTableColumns<EventRecord> {
   return [
@@ -119,5 +145,6 @@ export function eventColumns(lookups: EventLookups): DataTableColumns<EventRecor
         );
       },
     },
+    { title: 'Alert', key: 'alert', width: 130, render: (e) => alertCell(e, lookups) },
   ];
 }

@@ -1,6 +1,7 @@
 import { NButton, NProgress, NTag, NTooltip, type DataTableColumns } from 'naive-ui';
 import { h, type VNodeChild } from 'vue';
 import type { NodeView } from '../../../protocol/nodes.js';
+import type { StationMethod } from '../../../protocol/station-api.js';
 import HealthTag from '../../components/HealthTag.vue';
 import { formatEndpoint } from '../../format.js';
 import type { TargetActivity } from '../../stores/tasks.js';
@@ -23,6 +24,8 @@ export interface NodeActions {
   details(node: NodeView): void;
   remove(node: NodeView): void;
   isBusy(node: NodeView): boolean;
+  /** Whether the signed-in user may make this change: other buttons are not shown. */
+  canChange(method: StationMethod): boolean;
 }
 
 /** Why a node cannot be deployed right now, or null when it can. */
@@ -83,7 +86,7 @@ function healthCell(node: NodeView): VNodeChild {
 }
 
 function hostKeyCell(node: NodeView, actions: NodeActions): VNodeChild {
-  if (node.hostKey.state === 'pending') {
+  if (node.hostKey.state === 'pending' && actions.canChange('node/trustHostKey')) {
     return h(
       NButton,
       {
@@ -99,7 +102,7 @@ function hostKeyCell(node: NodeView, actions: NodeActions): VNodeChild {
   const tag = h(
     NTag,
     { size: 'small', bordered: false, 'data-testid': `node-hostkey-${node.name}` },
-    { default: () => 'trusted' },
+    { default: () => (node.hostKey.state === 'pending' ? 'pending' : 'trusted') },
   );
   return withTooltip(tag, node.hostKey.fingerprint);
 }
@@ -138,7 +141,11 @@ function actionsCell(node: NodeView, actions: NodeActions): VNodeChild {
   );
   return h('div', { class: 'row-actions' }, [
     // A disabled button swallows hover, so the reason goes on a wrapper.
-    blocker ? withTooltip(h('span', null, [deploy]), blocker) : deploy,
+    !actions.canChange('node/deploy')
+      ? null
+      : blocker
+        ? withTooltip(h('span', null, [deploy]), blocker)
+        : deploy,
     h(
       NButton,
       {
@@ -148,18 +155,20 @@ function actionsCell(node: NodeView, actions: NodeActions): VNodeChild {
       },
       { default: () => 'Details' },
     ),
-    h(
-      NButton,
-      {
-        size: 'small',
-        type: 'error',
-        // Quiet in every row; the confirmation dialog is where it gets loud.
-        quaternary: true,
-        'data-testid': `node-remove-${node.name}`,
-        onClick: () => actions.remove(node),
-      },
-      { default: () => 'Remove' },
-    ),
+    actions.canChange('node/remove')
+      ? h(
+          NButton,
+          {
+            size: 'small',
+            type: 'error',
+            // Quiet in every row; the confirmation dialog is where it gets loud.
+            quaternary: true,
+            'data-testid': `node-remove-${node.name}`,
+            onClick: () => actions.remove(node),
+          },
+          { default: () => 'Remove' },
+        )
+      : null,
   ]);
 }
 
@@ -173,8 +182,9 @@ export function nodeColumns(actions: NodeActions): DataTableColumns<NodeView> {
       // An explicit width: the pinned Name column's offset is computed from it.
       width: 48,
       fixed: 'left',
-      // Bulk deploy only offers nodes that can be deployed.
-      disabled: (node) => deployBlocker(node, actions.isBusy(node)) !== null,
+      // Bulk deploy only offers nodes that can be deployed, to users who may deploy.
+      disabled: (node) =>
+        !actions.canChange('node/deploy') || deployBlocker(node, actions.isBusy(node)) !== null,
     },
     {
       title: 'Name',

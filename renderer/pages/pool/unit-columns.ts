@@ -9,7 +9,8 @@ import { formatBytes } from '../../format.js';
 export interface UnitActions {
   /** Opens the unit on the Nodes page. */
   open(unit: PoolUnit): void;
-  toggleSpare(unit: PoolUnit): void;
+  /** Absent for users who may not mark spares (no Actions column then). */
+  toggleSpare?(unit: PoolUnit): void;
   /** When the station last heard from the unit (from the nodes store). */
   lastSeenAt(unit: PoolUnit): string | null;
   /** A spare request for this unit is in flight. */
@@ -28,7 +29,7 @@ const bytesColumn = (title: string, key: 'totalBytes' | 'freeBytes' | 'allocated
 });
 
 export function unitColumns(actions: UnitActions): DataTableColumns<PoolUnit> {
-  return [
+  const columns: DataTableColumns<PoolUnit> = [
     {
       title: 'Unit',
       key: 'name',
@@ -117,10 +118,13 @@ export function unitColumns(actions: UnitActions): DataTableColumns<PoolUnit> {
             loading: actions.isBusy(unit),
             disabled: actions.isBusy(unit),
             'data-testid': `pool-spare-${unit.name}`,
-            onClick: () => actions.toggleSpare(unit),
+            onClick: () => actions.toggleSpare?.(unit),
           },
           { default: () => (unit.spare ? 'Unmark spare' : 'Mark spare') },
         ),
     },
   ];
+  return actions.toggleSpare
+    ? columns
+    : columns.filter((c) => !('key' in c && c.key === 'actions'));
 }

@@ -1,5 +1,6 @@
 import { NTag, type DataTableColumns } from 'naive-ui';
 import { h, type VNodeChild } from 'vue';
+import type { StationMethod } from '../../../protocol/station-api.js';
 import type { VolumeView } from '../../../protocol/volumes.js';
 import { formatBytes, formatTime } from '../../format.js';
 import { exportLabel, exportsSummary, volumeSorters, type VolumeSortKey } from './volume-list.js';
@@ -11,7 +12,16 @@ export interface VolumeActions {
   remove(volume: VolumeView): void;
   copy(text: string): void;
   openUnit(volume: VolumeView): void;
+  /** Whether the signed-in user may make this change: other buttons are not shown. */
+  canChange(method: StationMethod): boolean;
 }
+
+const rowChanges: StationMethod[] = [
+  'volume/resize',
+  'volume/export',
+  'volume/unexport',
+  'volume/delete',
+];
 
 /**
  * Every row is one line of the same height (cells ellipsize, buttons are small), so the
@@ -77,14 +87,20 @@ function iqnCell(volume: VolumeView, actions: VolumeActions): VNodeChild {
 
 function actionsCell(volume: VolumeView, actions: VolumeActions): VNodeChild {
   const n = volume.name;
+  const may = actions.canChange;
   return h('div', { class: 'row-actions' }, [
-    rowButton('Resize', `volume-resize-${n}`, () => actions.resize(volume)),
-    rowButton('Export', `volume-export-${n}`, () => actions.exportTo(volume)),
-    rowButton('Unexport', `volume-unexport-${n}`, () => actions.unexport(volume), {
-      disabled: volume.exports.length === 0,
-    }),
+    may('volume/resize') && rowButton('Resize', `volume-resize-${n}`, () => actions.resize(volume)),
+    may('volume/export') &&
+      rowButton('Export', `volume-export-${n}`, () => actions.exportTo(volume)),
+    may('volume/unexport') &&
+      rowButton('Unexport', `volume-unexport-${n}`, () => actions.unexport(volume), {
+        disabled: volume.exports.length === 0,
+      }),
     // Quiet in every row; the confirmation dialog is where it gets loud.
-    rowButton('Delete', `volume-delete-${n}`, () => actions.remove(volume), { variant: 'danger' }),
+    may('volume/delete') &&
+      rowButton('Delete', `volume-delete-${n}`, () => actions.remove(volume), {
+        variant: 'danger',
+      }),
   ]);
 }
 
@@ -106,7 +122,9 @@ export function volumeColumns(
   actions: VolumeActions,
   sort: VolumeSort | null,
 ): DataTableColumns<VolumeView> {
-  return [
+  // A user who may change nothing here (a viewer) gets no selection boxes and no Actions.
+  const changes = rowChanges.some((m) => actions.canChange(m));
+  const columns: DataTableColumns<VolumeView> = [
     // An explicit width: the pinned Name column's offset is computed from it.
     { type: 'selection', width: 48, fixed: 'left' },
     {
@@ -207,6 +225,9 @@ export function volumeColumns(
       render: (v) => actionsCell(v, actions),
     },
   ];
+  return changes
+    ? columns
+    : columns.filter((c) => c.type !== 'selection' && !('key' in c && c.key === 'actions'));
 }
 
 /** The unit detail's short table: what lives on the unit and who uses it. */
