@@ -2,6 +2,7 @@ import { NButton, NTag, type DataTableColumns } from 'naive-ui';
 import { h, type VNodeChild } from 'vue';
 import type { AttachmentView, HostRequestView, HostView } from '../../../protocol/hosts.js';
 import type { NodeView } from '../../../protocol/nodes.js';
+import type { StationMethod } from '../../../protocol/station-api.js';
 import HealthTag from '../../components/HealthTag.vue';
 import { formatBytes, formatTime } from '../../format.js';
 import {
@@ -51,10 +52,14 @@ export function initiatorCell(node: NodeView): VNodeChild {
   ]);
 }
 
+/** What the signed-in user may change: buttons they could not use are not shown. */
+type CanChange = (method: StationMethod) => boolean;
+
 export interface HostActions {
   open(host: HostView): void;
   attach(host: HostView): void;
   assign(host: HostView): void;
+  canChange: CanChange;
 }
 
 /** Sum of the fixed widths: below it the table scrolls sideways. */
@@ -124,12 +129,16 @@ export function hostColumns(actions: HostActions): DataTableColumns<HostView> {
         const why = attachBlocker(host.node);
         const n = host.node.name;
         return h('div', { class: 'row-actions' }, [
-          button('Attach volume', `host-attach-${n}`, () => actions.attach(host), {
-            disabledWhy: why,
-          }),
-          button('Assign new', `host-assign-${n}`, () => actions.assign(host), {
-            disabledWhy: why,
-          }),
+          actions.canChange('host/attach')
+            ? button('Attach volume', `host-attach-${n}`, () => actions.attach(host), {
+                disabledWhy: why,
+              })
+            : null,
+          actions.canChange('host/assign')
+            ? button('Assign new', `host-assign-${n}`, () => actions.assign(host), {
+                disabledWhy: why,
+              })
+            : null,
         ]);
       },
     },
@@ -139,6 +148,7 @@ export function hostColumns(actions: HostActions): DataTableColumns<HostView> {
 export interface AttachmentActions {
   detach(a: AttachmentView): void;
   forceDetach(a: AttachmentView): void;
+  canChange: CanChange;
 }
 
 function stateCell(a: AttachmentView): VNodeChild {
@@ -215,6 +225,7 @@ export function attachmentColumns(
       render: (a) => {
         const why = detachBlocker(a, host);
         const busy = a.state === 'attaching' || a.state === 'detaching';
+        if (!actions.canChange('host/detach')) return null;
         return h('div', { class: 'row-actions' }, [
           button('Detach', `attachment-detach-${a.volumeName}`, () => actions.detach(a), {
             disabledWhy: why,
@@ -236,6 +247,7 @@ export interface RequestActions {
   deny(r: HostRequestView): void;
   /** Requests whose decision is in flight. */
   deciding(r: HostRequestView): boolean;
+  canChange: CanChange;
 }
 
 function askedCell(r: HostRequestView): VNodeChild {
@@ -260,30 +272,32 @@ export function pendingColumns(actions: RequestActions): DataTableColumns<HostRe
       key: 'actions',
       width: 170,
       render: (r) =>
-        h('div', { class: 'row-actions' }, [
-          h(
-            NButton,
-            {
-              size: 'small',
-              type: 'primary',
-              loading: actions.deciding(r),
-              disabled: actions.deciding(r),
-              'data-testid': `request-approve-${requestLabel(r)}`,
-              onClick: () => actions.approve(r),
-            },
-            { default: () => 'Approve' },
-          ),
-          h(
-            NButton,
-            {
-              size: 'small',
-              disabled: actions.deciding(r),
-              'data-testid': `request-deny-${requestLabel(r)}`,
-              onClick: () => actions.deny(r),
-            },
-            { default: () => 'Deny' },
-          ),
-        ]),
+        !actions.canChange('request/approve')
+          ? null
+          : h('div', { class: 'row-actions' }, [
+              h(
+                NButton,
+                {
+                  size: 'small',
+                  type: 'primary',
+                  loading: actions.deciding(r),
+                  disabled: actions.deciding(r),
+                  'data-testid': `request-approve-${requestLabel(r)}`,
+                  onClick: () => actions.approve(r),
+                },
+                { default: () => 'Approve' },
+              ),
+              h(
+                NButton,
+                {
+                  size: 'small',
+                  disabled: actions.deciding(r),
+                  'data-testid': `request-deny-${requestLabel(r)}`,
+                  onClick: () => actions.deny(r),
+                },
+                { default: () => 'Deny' },
+              ),
+            ]),
     },
   ];
 }

@@ -53,6 +53,8 @@ export interface TaskActions {
   cancel(task: Task): void;
   /** Tasks whose cancel request is in flight. */
   cancelling(task: Task): boolean;
+  /** Whether the signed-in user may cancel it (an operator cancels only their own). */
+  mayCancel(task: Task): boolean;
 }
 
 /** Sum of the fixed widths: below it the table scrolls sideways. */
@@ -140,7 +142,7 @@ export function taskColumns(actions: TaskActions): DataTableColumns<Task> {
             { size: 'small', onClick: () => actions.open(t), 'data-testid': `task-log-${t.id}` },
             { default: () => 'Log' },
           ),
-          isActive(t)
+          isActive(t) && actions.mayCancel(t)
             ? h(
                 NButton,
                 {

@@ -30,7 +30,14 @@ const unitNode = (name: string, over: Partial<NodeView> = {}) =>
   hostNode(name, { role: 'unit', ...over });
 
 /** u1 (up) holds a (exported to h1, attached) and b (not exported); u2 (down) holds c. */
-function sample(): TopologyInput {
+/** A sample the tests may change in place (the graph itself only reads its input). */
+type Mutable = {
+  -readonly [K in keyof TopologyInput]: TopologyInput[K] extends readonly (infer T)[]
+    ? T[]
+    : TopologyInput[K];
+};
+
+function sample(): Mutable {
   return {
     nodes: [
       unitNode('u2', { health: 'down' }),
@@ -166,8 +173,8 @@ describe('colours per state', () => {
 });
 
 /** n units with four volumes each, a host per unit using its first volume. */
-function big(units: number): TopologyInput {
-  const input: TopologyInput = { nodes: [], volumes: [], hosts: [] };
+function big(units: number): Mutable {
+  const input: Mutable = { nodes: [], volumes: [], hosts: [] };
   for (let u = 0; u < units; u++) {
     const name = `u${String(u).padStart(2, '0')}`;
     const host = `h${String(u).padStart(2, '0')}`;
