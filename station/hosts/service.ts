@@ -142,7 +142,7 @@ export class HostService {
       kind: 'host.attach',
       targets: [volume.id, host.id],
       steps: ['export to host', 'attach on host'],
-      locks: this.locks(volume, host),
+      locks: await this.locks(volume, host),
       ...(user ? { user } : {}),
       undoOnFailure: true,
       work: (ctx) => this.attachSteps(record, volume, host, p, ctx),
@@ -236,7 +236,7 @@ export class HostService {
       kind: force ? 'host.forceDetach' : 'host.detach',
       targets: [volume.id, host.id],
       steps: ['detach on host', 'unexport'],
-      locks: this.locks(volume, host),
+      locks: await this.locks(volume, host),
       ...(user ? { user } : {}),
       work: async (ctx) => {
         try {
@@ -258,11 +258,12 @@ export class HostService {
   }
 
   /** An attachment changes the volume and the host, and needs its unit to stay as it is. */
-  private locks(volume: VolumeRecord, host: NodeRecord): LockRequest[] {
+  private async locks(volume: VolumeRecord, host: NodeRecord): Promise<LockRequest[]> {
+    const unit = await this.d.nodes.get(volume.unitId);
     return [
       { kind: 'volume', id: volume.id, mode: 'write', label: volume.name },
       { kind: 'host', id: host.id, mode: 'write', label: host.name },
-      { kind: 'unit', id: volume.unitId, mode: 'read' },
+      { kind: 'unit', id: volume.unitId, mode: 'read', ...(unit ? { label: unit.name } : {}) },
     ];
   }
 
