@@ -10,3 +10,7 @@ export * from './announce.js';
 export * from './storage.js';
 export * from './pool.js';
 export * from './volumes.js';
+export * from './initiators.js';
+export * from './hosts.js';
+export * from './requests.js';
+export * from './users.js';

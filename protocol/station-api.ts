@@ -10,8 +10,17 @@ import {
   portSchema,
   userSchema,
 } from './nodes.js';
-import { taskSchema } from './tasks.js';
+import { taskApi, taskSchema } from './tasks.js';
+import {
+  hostApi,
+  hostRequestViewSchema,
+  hostViewSchema,
+  requestPolicySchema,
+} from './hosts.js';
 import { announceRejections } from './announce.js';
+import { reportApi } from './reports.js';
+import { alertApi, eventListParamsSchema } from './alerts.js';
+import { userApi } from './users.js';
 import {
   iqnSchema,
   placements,
@@ -36,7 +45,13 @@ const empty = z.object({}).strict();
 export const stationApi = {
   'station/info': {
     params: empty,
-    result: z.object({ version: z.string(), agentVersion: z.string(), dataDir: z.string() }),
+    result: z.object({
+      version: z.string(),
+      agentVersion: z.string(),
+      dataDir: z.string(),
+      /** SHA-256 of the station's TLS certificate, when it serves HTTPS. */
+      tlsFingerprint: z.string().nullable().optional(),
+    }),
   },
   'node/list': { params: empty, result: z.array(nodeViewSchema) },
   'node/get': { params: z.object({ id }).strict(), result: nodeViewSchema },
@@ -84,12 +99,14 @@ export const stationApi = {
         thresholds: thresholdsSchema.optional(),
         heartbeatSeconds: z.number().int().min(1).max(3600).optional(),
         missedHeartbeats: z.number().int().min(1).max(100).optional(),
+        taskConcurrency: z.number().int().min(1).max(64).optional(),
+        requestPolicy: requestPolicySchema.optional(),
       })
       .strict(),
     result: settingsSchema,
   },
   'event/list': {
-    params: z.object({ limit: z.number().int().min(1).max(1000).default(200) }).strict(),
+    params: eventListParamsSchema,
     result: z.array(stationEventRecordSchema),
   },
   'announce/stats': {
@@ -139,8 +156,11 @@ export const stationApi = {
     params: z.object({ id, apply: z.boolean().default(false) }).strict(),
     result: reconcileReportSchema,
   },
-  'task/list': { params: empty, result: z.array(taskSchema) },
-  'task/get': { params: z.object({ id }).strict(), result: taskSchema },
+  ...hostApi,
+  ...reportApi,
+  ...taskApi,
+  ...userApi,
+  ...alertApi,
 } as const;
 
 export type StationApi = typeof stationApi;
@@ -158,8 +178,11 @@ export const stationEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('task.updated'), task: taskSchema }),
   z.object({ type: z.literal('pool.updated'), pool: poolViewSchema }),
   z.object({ type: z.literal('event.created'), event: stationEventRecordSchema }),
+  z.object({ type: z.literal('event.updated'), event: stationEventRecordSchema }),
   z.object({ type: z.literal('volume.updated'), volume: volumeViewSchema }),
   z.object({ type: z.literal('volume.removed'), id: z.string() }),
+  z.object({ type: z.literal('host.updated'), host: hostViewSchema }),
+  z.object({ type: z.literal('request.updated'), request: hostRequestViewSchema }),
 ]);
 export type StationEvent = z.infer<typeof stationEventSchema>;
 

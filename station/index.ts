@@ -1,8 +1,7 @@
 // The station core's public surface. Runs under Node alone; never imports electron.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StationTransport } from '../protocol/index.js';
-import { createDispatcher } from './api/dispatch.js';
+import { createDispatcher, type StationDispatcher } from './api/dispatch.js';
 import { createHandlers } from './api/handlers.js';
 import { Database } from './db/database.js';
 import { NodesRepo } from './db/nodes-repo.js';
@@ -15,17 +14,24 @@ import { NodeService } from './nodes/service.js';
 import { defaultAgentBundle, stationVersion } from './paths.js';
 import { SecretBox } from './secrets.js';
 import { SshPool } from './ssh/pool.js';
-import { TaskRunner } from './tasks/runner.js';
+import { TaskEngine } from './tasks/index.js';
+import { VolumeTasks } from './api/volume-tasks.js';
 import { EventsRepo } from './db/events-repo.js';
-import { SettingsRepo } from './db/settings-repo.js';
+import { defaultTaskConcurrency, SettingsRepo } from './db/settings-repo.js';
 import { EventLog } from './event-log.js';
 import { PoolService } from './pool/service.js';
 import { AnnounceKeys } from './announce/keys.js';
 import { Construct } from './announce/construct.js';
 import { VolumesRepo } from './db/volumes-repo.js';
 import { VolumeService } from './volumes/service.js';
+import { AttachmentsRepo } from './db/attachments-repo.js';
+import { HostService } from './hosts/service.js';
+import { RequestService } from './hosts/requests.js';
 import type { AgentLink } from './nodes/service.js';
 import { defaultAnnouncePort } from '../protocol/index.js';
+import { AuditRepo, auditCalls } from './db/audit-repo.js';
+import { createReports, type PdfPrinter } from './reports/index.js';
+import { Auth, auditChanges, callAuthorizer } from './auth/index.js';
 
 export interface StationOptions {
   dataDir: string;
@@ -44,10 +50,16 @@ export interface StationOptions {
   };
   /** Reach agents some other way than SSH (simulated units in benchmarks). */
   connectAgent?: (nodeId: string) => Promise<AgentLink>;
+  /** Prints report HTML to PDF (the desktop shell may use Electron's); Chromium otherwise. */
+  printPdf?: PdfPrinter;
+  /** Shown in `station/info` when the station serves HTTPS. */
+  tlsFingerprint?: string;
 }
 
 export interface Station {
-  transport: StationTransport;
+  transport: StationDispatcher;
+  /** User accounts and login sessions, for the web server. */
+  auth: Auth;
   /** Where the announce listener really listens (port 0 picks a free one), if it runs. */
   announceAddress: { address: string; port: number } | null;
   /** Feeds one datagram to the listener as if it came from `from` (benchmarks, fuzzing). */
@@ -69,9 +81,8 @@ export async function createStation(opts: StationOptions): Promise<Station> {
     ? SecretBox.fromKey(opts.secretKey)
     : await SecretBox.fromKeyFile(join(opts.dataDir, 'secret.key'));
   const tasksRepo = new TasksRepo(db);
-  await tasksRepo.markInterrupted();
   const bus = new EventBus();
-  const runner = new TaskRunner(tasksRepo, bus, log);
+  const runner = new TaskEngine(tasksRepo, bus, log);
   const version = stationVersion();
   const bundlePath = opts.agentBundlePath ?? defaultAgentBundle();
   let bundle: Promise<AgentBundle> | null = null;
@@ -83,6 +94,7 @@ export async function createStation(opts: StationOptions): Promise<Station> {
   };
   const nodesRepo = new NodesRepo(db);
   const settings = new SettingsRepo(db);
+  runner.setConcurrency((await settings.get()).taskConcurrency ?? defaultTaskConcurrency);
   const events = new EventLog(new EventsRepo(db), bus, log);
   const pool = new PoolService(nodesRepo, settings, events, bus);
   const keys = new AnnounceKeys(nodesRepo, secrets);
@@ -112,8 +124,9 @@ export async function createStation(opts: StationOptions): Promise<Station> {
       pool.changed();
     },
   });
+  const volumeRecords = new VolumesRepo(db);
   const volumes = new VolumeService({
-    volumes: new VolumesRepo(db),
+    volumes: volumeRecords,
     nodes: nodesRepo,
     pool,
     secrets,
@@ -122,7 +135,35 @@ export async function createStation(opts: StationOptions): Promise<Station> {
     agentFor: (id) => nodes.link(id),
     refreshUnit: (node) => construct?.enquire(node),
   });
+  const attachments = new AttachmentsRepo(db);
+  const hosts = new HostService({
+    nodes: nodesRepo,
+    volumes,
+    volumesRepo: volumeRecords,
+    attachments,
+    secrets,
+    tasks: runner,
+    bus,
+    events,
+    agentFor: (id) => nodes.link(id),
+  });
+  await hosts.recover();
+  const requests = new RequestService({
+    attachments,
+    nodes: nodesRepo,
+    volumesRepo: volumeRecords,
+    settings,
+    hosts,
+    events,
+    bus,
+    log,
+    agentFor: (id) => nodes.link(id),
+  });
   construct = new Construct({
+    onAnnounce: (body) => {
+      if (body.request) void requests.onAnnounce(body);
+      if (body.kind === 'heartbeat') void hosts.onFaults(body.nodeId, body.failedAttachments ?? []);
+    },
     nodes: nodesRepo,
     settings,
     events,
@@ -147,15 +188,36 @@ export async function createStation(opts: StationOptions): Promise<Station> {
   const announceAddress = await construct.start(opts.announce?.listen ?? null);
   // Port 0 asks the system for a free port: nodes must be told the real one.
   if (announceAddress && !opts.announce?.port) announceTarget.port = announceAddress.port;
+  const reports = await createReports({
+    db,
+    dataDir: opts.dataDir,
+    poolView: () => pool.view(),
+    bus,
+    tasks: runner,
+    log,
+    // The serving station (the one listening for announces) runs schedules; one-shot commands don't.
+    serving: Boolean(opts.announce?.listen),
+    printPdf: opts.printPdf,
+  });
+  const auditRepo = new AuditRepo(db);
+  const auth = new Auth(db, {
+    audit: (e) => auditRepo.record(e).catch((err) => log.warn({ err }, 'audit record failed')),
+  });
   const handlers = createHandlers({
+    auth,
+    hosts,
+    requests,
+    reports,
     nodes,
-    tasks: tasksRepo,
+    tasks: runner,
+    volumeRecords,
     pool,
     volumes,
     settings,
     events,
     stats: () => construct.listener.stats,
     onSettings: (next) => {
+      runner.setConcurrency(next.taskConcurrency ?? defaultTaskConcurrency);
       construct.watch.setMissedHeartbeats(next.missedHeartbeats);
       pool.changed();
     },
@@ -166,10 +228,33 @@ export async function createStation(opts: StationOptions): Promise<Station> {
         () => 'not built',
       ),
       dataDir: opts.dataDir,
+      tlsFingerprint: opts.tlsFingerprint ?? null,
     }),
   });
+  // Units that interrupted tasks had locked get their exports repaired, each as a task.
+  const repairs = new VolumeTasks({ engine: runner, volumes, records: volumeRecords, nodes, pool });
+  await runner.recover((interrupted) => {
+    const locked = interrupted.flatMap((t) => t.locks.filter((l) => l.kind === 'unit'));
+    for (const id of new Set(locked.map((l) => l.id)))
+      repairs.reconcile(id, true, { user: 'station', source: 'station' }, false).catch(() => {
+        // The task records why; a unit that stays unreachable is repaired when it comes back.
+      });
+  });
   return {
-    transport: createDispatcher(handlers, bus, log),
+    transport: createDispatcher(
+      handlers,
+      bus,
+      log,
+      auditChanges(auditCalls(auditRepo, (err) => log.warn({ err }, 'audit record failed'))),
+      // A task that cannot be read has no owner to check; its own call says not-found.
+      callAuthorizer((id) =>
+        runner
+          .get(id)
+          .then((t) => t.user)
+          .catch(() => null),
+      ),
+    ),
+    auth,
     announceAddress,
     injectAnnounce: (datagram, from = { address: '127.0.0.1', port: 0 }) =>
       construct.inject(datagram, from),
@@ -182,6 +267,7 @@ export async function createStation(opts: StationOptions): Promise<Station> {
       await construct.settled();
       pool.close();
       nodes.close();
+      await reports.close();
       await db.close();
     },
   };

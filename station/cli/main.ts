@@ -3,33 +3,14 @@ import { DvsanError } from '../../protocol/index.js';
 import { registerLabCommands } from '../lab/cli.js';
 import { defaultDataDir, stationVersion } from '../paths.js';
 import type { GlobalOptions } from './client.js';
-import { waitForTask, withClient } from './client.js';
-import { taskLine } from './format.js';
 import { registerNodeCommands } from './node-commands.js';
+import { registerTaskCommands } from './task-commands.js';
 import { registerServeCommand } from './serve.js';
 import { registerPoolCommands } from './pool-commands.js';
 import { registerVolumeCommands } from './volume-commands.js';
-
-function registerTaskCommands(program: Command, globals: () => GlobalOptions): void {
-  const task = program.command('task').description('background tasks');
-  task
-    .command('list')
-    .option('--json', 'print JSON')
-    .action(async (o) => {
-      const tasks = await withClient(globals(), (c) => c.call('task/list', {}));
-      if (o.json) console.log(JSON.stringify(tasks, null, 2));
-      else for (const t of tasks) console.log(`${t.id}  ${t.createdAt}  ${taskLine(t)}`);
-    });
-  task
-    .command('wait <id>')
-    .description('follow a task to its end')
-    .action(async (id: string) => {
-      const t = await withClient(globals(), (c) =>
-        waitForTask(c, id, (u) => console.log(taskLine(u))),
-      );
-      if (t.state !== 'succeeded') process.exitCode = 1;
-    });
-}
+import { registerReportCommands } from './report-commands.js';
+import { registerHostCommands } from './host-commands.js';
+import { registerUserCommands } from './user-commands.js';
 
 /** `dvsan`: every command goes through the StationApi, like the console. */
 export async function main(argv: string[]): Promise<void> {
@@ -46,6 +27,12 @@ export async function main(argv: string[]): Promise<void> {
       'use a running station (e.g. http://127.0.0.1:7300)',
       process.env.DVSAN_STATION,
     )
+    .option('--user <name>', 'sign in to --station as this user', process.env.DVSAN_USER)
+    .option(
+      '--fingerprint <sha256>',
+      "trust --station's TLS certificate by its fingerprint",
+      process.env.DVSAN_FINGERPRINT,
+    )
     .showHelpAfterError()
     .exitOverride();
   const globals = () => program.opts<GlobalOptions>();
@@ -54,6 +41,9 @@ export async function main(argv: string[]): Promise<void> {
   registerTaskCommands(program, globals);
   registerPoolCommands(program, globals);
   registerVolumeCommands(program, globals);
+  registerHostCommands(program, globals);
+  registerUserCommands(program, globals);
+  registerReportCommands(program, globals);
   registerLabCommands(program);
   try {
     await program.parseAsync(argv);

@@ -1,7 +1,16 @@
 import type { Command } from 'commander';
-import { DvsanError, type PoolView } from '../../protocol/index.js';
+import { DvsanError, type PoolView, type RequestPolicy } from '../../protocol/index.js';
+import { parseSize } from '../../protocol/size.js';
+import { eventLine, registerAckCommand } from './alert-commands.js';
 import { type GlobalOptions, withClient } from './client.js';
 import { gib, table } from './format.js';
+
+function policyText(p: RequestPolicy): string {
+  const grant = p.autoGrantBytes
+    ? `auto-grant up to ${gib(p.autoGrantBytes)}`
+    : 'every request needs approval';
+  return `host requests: ${grant}, quota ${p.hostQuotaBytes === null ? 'none' : gib(p.hostQuotaBytes)}`;
+}
 
 function poolText(p: PoolView): string {
   if (!p.units.length)
@@ -59,20 +68,21 @@ export function registerPoolCommands(program: Command, globals: () => GlobalOpti
       );
     });
 
-  program
+  const eventsCommand = program
     .command('events')
-    .description('recent events and alerts')
+    .description('recent events and alerts; `events ack ID...` acknowledges alerts')
     .option('--limit <n>', 'how many', '50')
+    .option('--alerts', 'only open alerts: warning and critical events not acknowledged')
     .option('--json', 'print JSON')
     .action(async (o) => {
       const events = await withClient(globals(), (c) =>
-        c.call('event/list', { limit: Number(o.limit) }),
+        c.call('event/list', { limit: Number(o.limit), openAlerts: Boolean(o.alerts) }),
       );
       if (o.json) return console.log(JSON.stringify(events, null, 2));
-      if (!events.length) return console.log('No events yet.');
-      for (const e of events)
-        console.log(`${e.at}  ${e.severity.padEnd(8)} ${e.kind.padEnd(18)} ${e.message}`);
+      if (!events.length) return console.log(o.alerts ? 'No open alerts.' : 'No events yet.');
+      for (const e of events) console.log(eventLine(e));
     });
+  registerAckCommand(eventsCommand, globals);
 
   const settings = program.command('settings').description('station settings');
   settings
@@ -83,7 +93,7 @@ export function registerPoolCommands(program: Command, globals: () => GlobalOpti
       console.log(
         o.json
           ? JSON.stringify(s, null, 2)
-          : `warning ${s.thresholds.warningPct}%, critical ${s.thresholds.criticalPct}%, heartbeat every ${s.heartbeatSeconds} s, down after ${s.missedHeartbeats} missed`,
+          : `warning ${s.thresholds.warningPct}%, critical ${s.thresholds.criticalPct}%, heartbeat every ${s.heartbeatSeconds} s, down after ${s.missedHeartbeats} missed; ${policyText(s.requestPolicy)}`,
       );
     });
   settings
@@ -95,6 +105,11 @@ export function registerPoolCommands(program: Command, globals: () => GlobalOpti
       'seconds between agent heartbeats (applies at the next deploy)',
     )
     .option('--missed <n>', 'missed heartbeats before a node is down')
+    .option(
+      '--auto-grant <size>',
+      'host requests up to this size are granted without an admin (0: none)',
+    )
+    .option('--host-quota <size>', "most a host may hold through requests ('none': no limit)")
     .action(async (o) => {
       const s = await withClient(globals(), async (c) => {
         const current = await c.call('settings/get', {});
@@ -109,10 +124,28 @@ export function registerPoolCommands(program: Command, globals: () => GlobalOpti
           ...(thresholds ? { thresholds } : {}),
           ...(o.heartbeat ? { heartbeatSeconds: percent(o.heartbeat) } : {}),
           ...(o.missed ? { missedHeartbeats: percent(o.missed) } : {}),
+          ...(o.autoGrant !== undefined || o.hostQuota !== undefined
+            ? {
+                requestPolicy: {
+                  autoGrantBytes:
+                    o.autoGrant === undefined
+                      ? current.requestPolicy.autoGrantBytes
+                      : o.autoGrant === '0'
+                        ? 0
+                        : parseSize(o.autoGrant),
+                  hostQuotaBytes:
+                    o.hostQuota === undefined
+                      ? current.requestPolicy.hostQuotaBytes
+                      : o.hostQuota === 'none'
+                        ? null
+                        : parseSize(o.hostQuota),
+                },
+              }
+            : {}),
         });
       });
       console.log(
-        `saved: warning ${s.thresholds.warningPct}%, critical ${s.thresholds.criticalPct}%, heartbeat ${s.heartbeatSeconds} s, missed ${s.missedHeartbeats}`,
+        `saved: warning ${s.thresholds.warningPct}%, critical ${s.thresholds.criticalPct}%, heartbeat ${s.heartbeatSeconds} s, missed ${s.missedHeartbeats}; ${policyText(s.requestPolicy)}`,
       );
     });
 }

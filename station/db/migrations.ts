@@ -94,4 +94,102 @@ export const migrations: readonly string[] = [
     secret_enc TEXT NOT NULL
   );
   `,
+  `
+  CREATE TABLE attachments (
+    id TEXT PRIMARY KEY,
+    volume_id TEXT NOT NULL REFERENCES volumes (id) ON DELETE CASCADE,
+    host_id TEXT NOT NULL REFERENCES nodes (id) ON DELETE CASCADE,
+    state TEXT NOT NULL CHECK (state IN ('attaching', 'attached', 'failed', 'detaching')),
+    read_only INTEGER NOT NULL DEFAULT 0,
+    filesystem TEXT,
+    mount_point TEXT,
+    device TEXT,
+    backend TEXT,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (volume_id, host_id)
+  );
+  CREATE TABLE host_requests (
+    id TEXT PRIMARY KEY,
+    host_id TEXT NOT NULL REFERENCES nodes (id) ON DELETE CASCADE,
+    size_bytes INTEGER NOT NULL,
+    mount_point TEXT,
+    filesystem TEXT,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'granted', 'denied', 'done', 'failed')),
+    reason TEXT,
+    task_id TEXT,
+    volume_id TEXT,
+    decided_by TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX host_requests_state ON host_requests (state, created_at);
+  `,
+  `
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    user TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT,
+    source TEXT,
+    result TEXT NOT NULL,
+    details_json TEXT
+  );
+  CREATE INDEX audit_at ON audit (at);
+  CREATE TABLE capacity_samples (
+    at TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    name TEXT NOT NULL,
+    total_bytes INTEGER NOT NULL,
+    free_bytes INTEGER NOT NULL,
+    allocated_bytes INTEGER NOT NULL,
+    used_pct REAL NOT NULL,
+    PRIMARY KEY (scope, at)
+  );
+  CREATE INDEX capacity_samples_at ON capacity_samples (at);
+  CREATE TABLE report_schedules (
+    name TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    format TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    every_hours INTEGER NOT NULL,
+    period_days INTEGER NOT NULL,
+    keep INTEGER NOT NULL,
+    last_run_at TEXT
+  );
+  `,
+  `
+  ALTER TABLE tasks ADD COLUMN user TEXT NOT NULL DEFAULT 'local';
+  ALTER TABLE tasks ADD COLUMN locks_json TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE tasks ADD COLUMN waiting_for TEXT;
+  ALTER TABLE tasks ADD COLUMN started_at TEXT;
+  ALTER TABLE tasks ADD COLUMN ended_at TEXT;
+  CREATE INDEX tasks_state ON tasks (state, created_at);
+  `,
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'viewer')),
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE sessions (
+    id_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  CREATE INDEX sessions_user ON sessions (user_id);
+  `,
+  `
+  ALTER TABLE events ADD COLUMN acknowledged_at TEXT;
+  ALTER TABLE events ADD COLUMN acknowledged_by TEXT;
+  CREATE INDEX events_open_alerts ON events (id)
+    WHERE severity IN ('warning', 'critical') AND acknowledged_at IS NULL;
+  `,
 ];

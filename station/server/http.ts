@@ -8,6 +8,7 @@ import type { CallContext } from '../api/call-context.js';
 import type { StationDispatcher } from '../api/dispatch.js';
 import type { Auth } from '../auth/index.js';
 import { registerReportDownload } from '../reports/download.js';
+import { httpStatus } from './status.js';
 import { authenticate, type Caller, registerLoginRoutes, sendError } from './login.js';
 import { sameSiteCheck } from './same-site.js';
 
@@ -20,15 +21,6 @@ export interface ServeOptions {
   /** Serve HTTPS with this certificate. */
   tls?: { cert: string; key: string } | null;
 }
-
-const statusFor: Partial<Record<ErrorCode, number>> = {
-  'invalid-params': 400,
-  unauthorized: 401,
-  forbidden: 403,
-  'not-found': 404,
-  conflict: 409,
-  internal: 500,
-};
 
 /** How often an open event stream checks that its session still lives. */
 const streamRecheckMs = 60_000;
@@ -105,7 +97,7 @@ export async function startServer(
     const answer = await call(req.params.method, req.body, callerOf(req)?.call);
     if (answer.ok) return reply.send(answer);
     const code = (answer.error as { code?: ErrorCode }).code;
-    return reply.code((code && statusFor[code]) ?? 422).send(answer);
+    return reply.code(httpStatus(code, 422)).send(answer);
   });
 
   // A dispatcher records that the download came over HTTP; other transports ignore the context.

@@ -59,21 +59,15 @@ describe('volume list helpers', () => {
       expect(sortVolumes(all, key)).toHaveLength(4);
   });
 
-  it('filters and sorts 10,000 volumes well under 100 ms', () => {
+  it('filters and sorts 10,000 volumes (bench/console measures the speed)', () => {
     const many = manyVolumes(10_000);
     // First search builds the cached search text; later keystrokes only compare.
-    let t = performance.now();
     const first = filterVolumes(many, 'vol-0999');
-    const firstMs = performance.now() - t;
-    t = performance.now();
     const narrow = filterVolumes(many, 'vol-0999');
     const wide = filterVolumes(many, 'unit-02 host-1');
-    const filterMs = performance.now() - t;
-    t = performance.now();
     const bySize = sortVolumes(many, 'sizeBytes', 'descend');
     const byName = sortVolumes(many, 'name');
     const byUnit = sortVolumes(wide, 'unitName');
-    const sortMs = performance.now() - t;
 
     expect(first).toHaveLength(10);
     expect(narrow.map((v) => v.name)).toEqual(first.map((v) => v.name));
@@ -83,9 +77,6 @@ describe('volume list helpers', () => {
     expect(byName[0]!.name).toBe('vol-00000');
     expect(byName[9999]!.name).toBe('vol-09999');
     expect(byUnit).toHaveLength(wide.length);
-    expect(firstMs).toBeLessThan(100);
-    expect(filterMs).toBeLessThan(50);
-    expect(sortMs).toBeLessThan(100);
   });
 
   it('plans a bulk delete: exported volumes are refused and named', () => {
