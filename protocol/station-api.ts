@@ -11,12 +11,7 @@ import {
   userSchema,
 } from './nodes.js';
 import { taskApi, taskSchema } from './tasks.js';
-import {
-  hostApi,
-  hostRequestViewSchema,
-  hostViewSchema,
-  requestPolicySchema,
-} from './hosts.js';
+import { hostApi, hostRequestViewSchema, hostViewSchema, requestPolicySchema } from './hosts.js';
 import { announceRejections } from './announce.js';
 import { reportApi } from './reports.js';
 import { alertApi, eventListParamsSchema } from './alerts.js';
