@@ -48,6 +48,8 @@ export interface StationOptions {
     /** The address nodes send to; by default each node uses the address SSH came from. */
     advertise?: string | null;
   };
+  /** How often up units are asked for their storage again (default 5 minutes). */
+  storageRefreshMs?: number;
   /** Reach agents some other way than SSH (simulated units in benchmarks). */
   connectAgent?: (nodeId: string) => Promise<AgentLink>;
   /** Prints report HTML to PDF (the desktop shell may use Electron's); Chromium otherwise. */
@@ -160,6 +162,7 @@ export async function createStation(opts: StationOptions): Promise<Station> {
     agentFor: (id) => nodes.link(id),
   });
   construct = new Construct({
+    ...(opts.storageRefreshMs !== undefined ? { storageRefreshMs: opts.storageRefreshMs } : {}),
     onAnnounce: (body) => {
       if (body.request) void requests.onAnnounce(body);
       if (body.kind === 'heartbeat') void hosts.onFaults(body.nodeId, body.failedAttachments ?? []);

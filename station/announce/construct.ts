@@ -23,6 +23,8 @@ export interface ConstructDeps {
   unitBack?(node: NodeRecord): void;
   /** Every accepted announce, after the watch has seen it (host requests, attachment faults). */
   onAnnounce?(body: AnnounceBody): void;
+  /** See WatchDeps.storageRefreshMs. */
+  storageRefreshMs?: number;
   enquiryConcurrency?: number;
 }
 
@@ -47,6 +49,7 @@ export class Construct {
       publish: d.publish,
       enquire: (node) => this.enquire(node),
       unitBack: (node) => d.unitBack?.(node),
+      ...(d.storageRefreshMs !== undefined ? { storageRefreshMs: d.storageRefreshMs } : {}),
     });
     this.listener = new AnnounceListener({
       keyFor: d.keys.keyFor,

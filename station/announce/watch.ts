@@ -16,6 +16,11 @@ export interface WatchDeps {
   enquire(node: NodeRecord): void;
   /** A unit that was down is back: repair its exports (reconcile without removing anything). */
   unitBack?(node: NodeRecord): void;
+  /**
+   * How often an up unit is asked for its storage again (on a heartbeat), so allocated sizes
+   * follow what hosts write; default 5 minutes.
+   */
+  storageRefreshMs?: number;
   now?: () => number;
 }
 
@@ -32,6 +37,8 @@ interface Seen {
 export class NodeWatch {
   private readonly seen = new Map<string, Seen>();
   private readonly health = new Map<string, NodeHealth>();
+  /** When each unit's storage was last asked for (or the watch first saw it up). */
+  private readonly refreshed = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private missed = 3;
   private queue: Promise<void> = Promise.resolve();
@@ -57,14 +64,35 @@ export class NodeWatch {
   onAnnounce(body: AnnounceBody): void {
     if (body.kind !== 'shutdown')
       this.seen.set(body.nodeId, { at: this.now(), intervalMs: body.interval * 1000 });
-    // A heartbeat from a node already up needs no database work at all.
-    if (body.kind !== 'startup' && this.health.get(body.nodeId) === 'up') return;
+    // A heartbeat from a node already up needs no database work, unless its storage is due.
+    if (body.kind !== 'startup' && this.health.get(body.nodeId) === 'up') {
+      this.refreshIfDue(body.nodeId);
+      return;
+    }
     this.queue = this.queue.then(() => this.apply(body)).catch(() => undefined);
   }
 
   forget(nodeId: string): void {
     this.seen.delete(nodeId);
     this.health.delete(nodeId);
+    this.refreshed.delete(nodeId);
+  }
+
+  private refreshIfDue(nodeId: string): void {
+    const now = this.now();
+    const last = this.refreshed.get(nodeId);
+    if (last === undefined) {
+      this.refreshed.set(nodeId, now);
+      return;
+    }
+    if (now - last < (this.d.storageRefreshMs ?? 300_000)) return;
+    this.refreshed.set(nodeId, now);
+    this.queue = this.queue
+      .then(async () => {
+        const node = await this.d.nodes.get(nodeId);
+        if (node?.role === 'unit') this.d.enquire(node);
+      })
+      .catch(() => undefined);
   }
 
   private async apply(body: AnnounceBody): Promise<void> {

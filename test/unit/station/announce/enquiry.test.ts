@@ -77,3 +77,41 @@ describe('enquiry after a startup announce', () => {
     },
   );
 });
+
+describe('storage refresh on heartbeats', () => {
+  it('asks an up unit for its storage again once the refresh interval has passed', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dvsan-refresh-'));
+    const db = await Database.open(join(dataDir, 'station.db'));
+    await new NodesRepo(db).insert(unitRecord('u1'));
+    await db.close();
+    let enquiries = 0;
+    const storage = { pools: [], volumes: [] };
+    station = await createStation({
+      dataDir,
+      log: createLogger('silent'),
+      storageRefreshMs: 50,
+      connectAgent: async () => ({
+        call: async (method: string) => {
+          if (method === 'storage.inventory') enquiries++;
+          return storage as never;
+        },
+      }),
+    });
+    const key = randomBytes(32);
+    station.setAnnounceKey('u1', key);
+    const beat = async () => {
+      station.injectAnnounce(signed({ nodeId: 'u1' }, key));
+      await station.settled();
+    };
+    station.injectAnnounce(signed({ nodeId: 'u1', kind: 'startup' }, key));
+    await station.settled();
+    expect(enquiries).toBe(1);
+    // Heartbeats within the interval cost nothing.
+    await beat();
+    await beat();
+    expect(enquiries).toBe(1);
+    await new Promise((r) => setTimeout(r, 80));
+    await beat();
+    await expect.poll(() => enquiries).toBe(2);
+  });
+});
