@@ -3,6 +3,8 @@
 import { build as esbuild } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const root = new URL('..', import.meta.url).pathname;
@@ -89,6 +91,35 @@ if (want('electron')) {
       external: ['electron'],
       logLevel: 'warning',
     }),
+    // The Connect to Station window: its own three-function preload, and a page script.
+    esbuild({
+      absWorkingDir: root,
+      entryPoints: ['electron/connect/preload.ts'],
+      outfile: 'dist/electron/connect-preload.cjs',
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['electron'],
+      logLevel: 'warning',
+    }),
+    esbuild({
+      absWorkingDir: root,
+      entryPoints: ['electron/connect/page.ts'],
+      outfile: 'dist/electron/connect/connect.js',
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      target: 'chrome120',
+      logLevel: 'warning',
+    }),
+    mkdir(join(root, 'dist/electron/connect'), { recursive: true }).then(() =>
+      Promise.all(
+        ['connect.html', 'connect.css'].map((name) =>
+          copyFile(join(root, 'electron/connect', name), join(root, 'dist/electron/connect', name)),
+        ),
+      ),
+    ),
   );
 }
 await Promise.all(jobs);

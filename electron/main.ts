@@ -18,6 +18,7 @@ import {
 import { forwardStationEvents, ownFrameCheck, registerStationIpc } from './ipc.js';
 import { aboutText, menuTemplate } from './menu.js';
 import { guardNavigation, isAllowedPermission } from './navigation.js';
+import { startRemoteStations, type RemoteStations } from './remote/remote-stations.js';
 import { startStation, type HostedStation } from './station-host.js';
 import { desktopSecretKey } from './secret-key.js';
 import { windowOptions } from './window.js';
@@ -32,6 +33,8 @@ const appName = 'dvsan';
 const rendererIndex = join(__dirname, '..', 'renderer', 'index.html');
 const appPageUrl = pathToFileURL(rendererIndex).href;
 const preloadPath = join(__dirname, 'preload.cjs');
+const connectPagePath = join(__dirname, 'connect', 'connect.html');
+const connectPreloadPath = join(__dirname, 'connect-preload.cjs');
 /** Name of the agent bundle in dist/agent/; the station pushes this file to nodes over SSH. */
 const agentBundleName = 'dvsan-agent.cjs';
 /** How long quitting waits for the station to close before giving up on it. */
@@ -39,6 +42,7 @@ const closeTimeoutMs = 10_000;
 
 let mainWindow: BrowserWindow | null = null;
 let station: HostedStation | null = null;
+let remote: RemoteStations | null = null;
 /** Set once quitting has begun; the station is closed exactly once. */
 let quitting: Promise<void> | null = null;
 
@@ -86,6 +90,25 @@ function showAbout(): void {
   void (parent ? dialog.showMessageBox(parent, options) : dialog.showMessageBox(options));
 }
 
+/** Built again whenever the remembered stations change (File → Recent Stations). */
+function installMenu(): void {
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      menuTemplate({
+        appName,
+        version: app.getVersion(),
+        isMac: process.platform === 'darwin',
+        showAbout,
+        remote: {
+          recent: remote?.list() ?? [],
+          showConnect: () => remote?.showConnectWindow(),
+          openRecent: (url) => remote?.openRemembered(url),
+        },
+      }),
+    ),
+  );
+}
+
 function focusMainWindow(): void {
   // Before the station is up, start() is about to open the window itself.
   if (!station) return;
@@ -115,16 +138,13 @@ async function start(): Promise<void> {
   session.defaultSession.setPermissionCheckHandler((_contents, permission) =>
     isAllowedPermission(permission),
   );
-  Menu.setApplicationMenu(
-    Menu.buildFromTemplate(
-      menuTemplate({
-        appName,
-        version: app.getVersion(),
-        isMac: process.platform === 'darwin',
-        showAbout,
-      }),
-    ),
-  );
+  remote = await startRemoteStations({
+    dataDir: app.getPath('userData'),
+    connectPagePath,
+    connectPreloadPath,
+    onListChanged: installMenu,
+  });
+  installMenu();
 
   const bundle = agentBundlePath();
   const dataDir = app.getPath('userData');
@@ -146,9 +166,8 @@ async function start(): Promise<void> {
   station = started;
 
   registerStationIpc(ipcMain, station.transport, ownFrameCheck(appPageUrl));
-  forwardStationEvents(station.transport, () =>
-    BrowserWindow.getAllWindows().map((w) => w.webContents),
-  );
+  // Only the console window: remote-station and connect windows have no use for local events.
+  forwardStationEvents(station.transport, () => (mainWindow ? [mainWindow.webContents] : []));
   mainWindow = createWindow();
 }
 

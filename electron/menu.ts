@@ -6,6 +6,28 @@ export interface MenuContext {
   isMac: boolean;
   /** Shows the About box; main decides how (a native message box). */
   showAbout(): void;
+  /** Headless stations this desktop manages: File → Connect to Station… and Recent Stations. */
+  remote: {
+    recent: readonly { url: string }[];
+    showConnect(): void;
+    openRecent(url: string): void;
+  };
+}
+
+function remoteItems(remote: MenuContext['remote']): MenuItemConstructorOptions[] {
+  const recent: MenuItemConstructorOptions[] =
+    remote.recent.length > 0
+      ? remote.recent.map(({ url }) => ({ label: url, click: () => remote.openRecent(url) }))
+      : [{ label: 'No Recent Stations', enabled: false }];
+  return [
+    {
+      label: 'Connect to Station…',
+      accelerator: 'CmdOrCtrl+Shift+O',
+      click: () => remote.showConnect(),
+    },
+    { label: 'Recent Stations', submenu: recent },
+    { type: 'separator' },
+  ];
 }
 
 /** The native menu as a template (pure, so it is unit-tested without Electron). */
@@ -31,7 +53,10 @@ export function menuTemplate(ctx: MenuContext): MenuItemConstructorOptions[] {
     });
   }
   template.push(
-    { label: label('&File'), submenu: [ctx.isMac ? { role: 'close' } : { role: 'quit' }] },
+    {
+      label: label('&File'),
+      submenu: [...remoteItems(ctx.remote), ctx.isMac ? { role: 'close' } : { role: 'quit' }],
+    },
     { label: label('&Edit'), role: 'editMenu' },
     {
       label: label('&View'),

@@ -58,6 +58,33 @@ export function guardNavigation(
   appPageUrl: string,
   openExternal: (url: string) => Promise<void>,
 ): void {
+  keepWithin(contents, (url) => isAppPage(url, appPageUrl), openExternal);
+}
+
+/** Same scheme, host and port as `origin` (a remote station's window stays on its station). */
+export function isSameOrigin(url: string, origin: string): boolean {
+  try {
+    const target = new URL(url);
+    return target.origin !== 'null' && target.origin === new URL(origin).origin;
+  } catch {
+    return false;
+  }
+}
+
+/** Keeps a remote station's window on that station; other links go to the system browser. */
+export function guardOrigin(
+  contents: GuardedContents,
+  origin: string,
+  openExternal: (url: string) => Promise<void>,
+): void {
+  keepWithin(contents, (url) => isSameOrigin(url, origin), openExternal);
+}
+
+function keepWithin(
+  contents: GuardedContents,
+  isHome: (url: string) => boolean,
+  openExternal: (url: string) => Promise<void>,
+): void {
   const openOutside = (url: string): void => {
     const safe = externalUrl(url);
     if (safe !== null) openExternal(safe).catch(() => undefined);
@@ -67,13 +94,13 @@ export function guardNavigation(
     return { action: 'deny' };
   });
   const stayHome = (event: PreventableEvent, url: string): void => {
-    if (isAppPage(url, appPageUrl)) return;
+    if (isHome(url)) return;
     event.preventDefault();
     openOutside(url);
   };
   contents.on('will-navigate', stayHome);
   contents.on('will-redirect', (event, url) => {
-    if (!isAppPage(url, appPageUrl)) event.preventDefault();
+    if (!isHome(url)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
 }

@@ -1,10 +1,12 @@
 // Wiring of the main process, with Electron and the station replaced by fakes: single-instance
 // lock, IPC registered against the station, events fanned out to windows, secure window
 // options, station closed before the app quits.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { MenuItemConstructorOptions } from 'electron';
+import { Menu } from 'electron';
 import type { StationEvent } from '../../../protocol/station-api.js';
 
 type Listener = (...args: unknown[]) => void;
@@ -207,4 +209,54 @@ describe('electron main', () => {
     willQuit(last); // the app.quit() issued after closing goes through
     expect(last.preventDefault).not.toHaveBeenCalled();
   });
+
+  it('File → Connect to Station… opens the connect window with its own preload', async () => {
+    await loadMain();
+    const file = fileMenu();
+    const connect = file.find((i) => i.label === 'Connect to Station…')!;
+    (connect.click as () => void)();
+    expect(fake.windows).toHaveLength(2);
+    const win = fake.windows[1]!;
+    const web = win.options.webPreferences as Record<string, unknown>;
+    expect(String(web.preload)).toMatch(/connect-preload\.cjs$/);
+    expect(web).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
+    expect(String(win.loadFile.mock.calls[0]?.[0]).replaceAll('\\', '/')).toMatch(
+      /connect\/connect\.html$/,
+    );
+    // Its three calls are registered, next to the console's one.
+    expect([...fake.handlers.keys()].sort()).toEqual([
+      'dvsan-connect:connect',
+      'dvsan-connect:forget',
+      'dvsan-connect:list',
+      'dvsan:call',
+    ]);
+    // Station events go to the console window only.
+    fake.stationListeners.forEach((l) => l({ type: 'node.removed', id: 'n1' }));
+    expect(fake.windows[0]!.webContents.send).toHaveBeenCalledTimes(1);
+    expect(win.webContents.send).not.toHaveBeenCalled();
+  });
+
+  it('lists the remembered stations under File → Recent Stations', async () => {
+    const pin = `SHA256:${'AB:'.repeat(31)}AB`;
+    writeFileSync(
+      join(fake.userData, 'remote-stations.json'),
+      JSON.stringify({
+        version: 1,
+        stations: [{ url: 'https://san1.example:8443', fingerprint: pin }],
+      }),
+    );
+    await loadMain();
+    const recent = fileMenu().find((i) => i.label === 'Recent Stations')!;
+    expect((recent.submenu as MenuItemConstructorOptions[]).map((i) => i.label)).toEqual([
+      'https://san1.example:8443',
+    ]);
+  });
 });
+
+/** The File menu of the last application menu main installed. */
+function fileMenu(): MenuItemConstructorOptions[] {
+  const calls = vi.mocked(Menu.setApplicationMenu).mock.calls;
+  const template = calls.at(-1)?.[0] as unknown as MenuItemConstructorOptions[];
+  const file = template.find((i) => i.label?.replace('&', '') === 'File');
+  return (file?.submenu ?? []) as MenuItemConstructorOptions[];
+}

@@ -3,7 +3,9 @@ import {
   externalUrl,
   isAllowedPermission,
   guardNavigation,
+  guardOrigin,
   isAppPage,
+  isSameOrigin,
   type GuardedContents,
 } from '../../../electron/navigation.js';
 
@@ -80,6 +82,46 @@ describe('guardNavigation', () => {
     expect(fire('will-redirect', 'https://elsewhere.example/')).toBe(true);
     expect(fire('will-attach-webview')).toBe(true);
     expect(openExternal.mock.calls).toEqual([['https://dvsan.io/help']]);
+  });
+});
+
+describe('isSameOrigin', () => {
+  const origin = 'https://san1.example:8443';
+  it('accepts any page of the station', () => {
+    expect(isSameOrigin('https://san1.example:8443/#/volumes', origin)).toBe(true);
+    expect(isSameOrigin('https://SAN1.example:8443/login?next=/', origin)).toBe(true);
+  });
+  it.each([
+    'http://san1.example:8443/',
+    'https://san1.example:9443/',
+    'https://san1.example/',
+    'https://san1.example.evil.example:8443/',
+    'https://evil.example/?https://san1.example:8443',
+    'file:///etc/passwd',
+    'data:text/html,<h1>x</h1>',
+    'about:blank',
+    'not a url',
+  ])('refuses %s', (url) => expect(isSameOrigin(url, origin)).toBe(false));
+});
+
+describe('guardOrigin', () => {
+  const origin = 'https://san1.example:8443';
+  it('keeps a remote station window on its station; other links go to the system browser', () => {
+    const { contents, fire, open } = fakeContents();
+    const openExternal = vi.fn(async () => undefined);
+    guardOrigin(contents, origin, openExternal);
+    expect(fire('will-navigate', `${origin}/#/tasks`)).toBe(false);
+    expect(fire('will-redirect', `${origin}/login`)).toBe(false);
+    expect(fire('will-navigate', 'https://san2.example:8443/')).toBe(true);
+    expect(fire('will-navigate', 'http://san1.example:8443/')).toBe(true);
+    expect(fire('will-redirect', 'https://elsewhere.example/')).toBe(true);
+    expect(fire('will-attach-webview')).toBe(true);
+    expect(open(`${origin}/popup`)).toEqual({ action: 'deny' });
+    expect(openExternal.mock.calls).toEqual([
+      ['https://san2.example:8443/'],
+      ['http://san1.example:8443/'],
+      [`${origin}/popup`],
+    ]);
   });
 });
 
