@@ -7,12 +7,12 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StationClient } from '../../protocol/index.js';
-import { waitForTask } from '../../station/cli/client.js';
 import { remoteTransport } from '../../station/cli/remote.js';
 import { labDown, labUp, nodeExec, type LabState } from '../../station/lab/index.js';
 import { launchChromium } from './browser.js';
+import { deployLab } from '../shared/deploy-lab.js';
 import { type RunningStation, startStation } from './station-server.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -81,28 +81,7 @@ describe.skipIf(!isRoot)('console: dashboard and topology', () => {
     client = new StationClient(remoteTransport(station.url));
     // Fast heartbeats (they apply at deploy), so a dead daemon is noticed in a few seconds.
     await client.call('settings/update', { heartbeatSeconds: 1, missedHeartbeats: 2 });
-    for (const n of lab.nodes) {
-      ids[n.name] = (
-        await client.call('node/add', {
-          name: n.name,
-          role: n.role,
-          address: n.address,
-          auth: { kind: 'key', keyPath: lab.keyPath },
-          acceptFingerprint: n.hostKeyFingerprint,
-        })
-      ).id;
-    }
-    const { taskId } = await client.call('node/deploy', { ids: Object.values(ids) });
-    expect((await waitForTask(client, taskId, () => undefined, 90_000)).error).toBeNull();
-    await vi.waitFor(
-      async () =>
-        expect((await client.call('node/list', {})).map((n) => n.health)).toEqual([
-          'up',
-          'up',
-          'up',
-        ]),
-      { timeout: 20_000, interval: 250 },
-    );
+    Object.assign(ids, await deployLab(client, lab));
     const initiator = (await client.call('node/get', { id: ids['dvd-h1']! })).inventory?.initiator;
     if (!initiator) throw new Error('the lab host reported no initiator');
     const volume = await client.call('volume/create', {

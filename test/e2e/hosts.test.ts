@@ -5,13 +5,14 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StationClient, type Task } from '../../protocol/index.js';
 import { waitForTask } from '../../station/cli/client.js';
 import { remoteTransport } from '../../station/cli/remote.js';
 import { labDown, labUp, nodeExec, type LabState } from '../../station/lab/index.js';
 import type { RunResult } from '../../station/lab/run.js';
 import { launchChromium } from './browser.js';
+import { deployLab } from '../shared/deploy-lab.js';
 import { type RunningStation, startStation } from './station-server.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -75,28 +76,7 @@ describe.skipIf(!isRoot)('console: hosts', () => {
     lab = await labUp({ units: 1, hosts: 1, prefix, subnet: '10.99.25' });
     station = await startStation(mkdtempSync(join(tmpdir(), 'dvsan-e2e-hosts-')), 7425);
     client = new StationClient(remoteTransport(station.url));
-    for (const n of lab.nodes) {
-      ids[n.name] = (
-        await client.call('node/add', {
-          name: n.name,
-          role: n.role,
-          address: n.address,
-          auth: { kind: 'key', keyPath: lab.keyPath },
-          acceptFingerprint: n.hostKeyFingerprint,
-        })
-      ).id;
-    }
-    const { taskId } = await client.call('node/deploy', { ids: Object.values(ids) });
-    expect((await waitForTask(client, taskId, () => undefined, 90_000)).error).toBeNull();
-    // Both daemons announced themselves and the unit's storage joined the pool (vi.waitFor:
-    // expect.poll only works inside a test).
-    await vi.waitFor(
-      async () => {
-        expect((await client.call('node/list', {})).map((n) => n.health)).toEqual(['up', 'up']);
-        expect((await client.call('pool/get', {})).units.map((u) => u.health)).toEqual(['up']);
-      },
-      { timeout: 20_000, interval: 250 },
-    );
+    Object.assign(ids, await deployLab(client, lab));
     await client.call('volume/create', { name: 'e2e-data', sizeBytes: 64 * 1024 ** 2 });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

@@ -6,9 +6,10 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StationClient } from '../../protocol/index.js';
 import { waitForTask } from '../../station/cli/client.js';
+import { deployLab } from '../shared/deploy-lab.js';
 import { remoteTransport } from '../../station/cli/remote.js';
 import { labDown, labUp, type LabState } from '../../station/lab/index.js';
 import { launchChromium } from './browser.js';
@@ -48,27 +49,7 @@ describe.skipIf(!isRoot)('console: every page with a lab behind it', () => {
     lab = await labUp({ units: 2, hosts: 1, prefix, subnet: '10.99.29' });
     station = await startStation(mkdtempSync(join(tmpdir(), 'dvsan-e2e-pages-')), 7433);
     client = new StationClient(remoteTransport(station.url));
-    const ids: Record<string, string> = {};
-    for (const n of lab.nodes) {
-      ids[n.name] = (
-        await client.call('node/add', {
-          name: n.name,
-          role: n.role,
-          address: n.address,
-          auth: { kind: 'key', keyPath: lab.keyPath },
-          acceptFingerprint: n.hostKeyFingerprint,
-        })
-      ).id;
-    }
-    const deploy = await client.call('node/deploy', { ids: Object.values(ids) });
-    expect((await waitForTask(client, deploy.taskId, () => undefined, 90_000)).error).toBeNull();
-    await vi.waitFor(
-      async () =>
-        expect(
-          (await client.call('pool/get', {})).units.filter((u) => u.health === 'up'),
-        ).toHaveLength(2),
-      { timeout: 20_000, interval: 250 },
-    );
+    const ids = await deployLab(client, lab);
     const web = await client.call('volume/create', { name: 'web-data', sizeBytes: 64 * MiB });
     await client.call('volume/create', {
       name: 'scratch',

@@ -17,6 +17,7 @@ import {
   type LabState,
 } from '../../station/lab/index.js';
 import { createLogger } from '../../station/log.js';
+import { deployLab } from '../shared/deploy-lab.js';
 import { within } from './within.js';
 
 const bundlePath = join(import.meta.dirname, '../../dist/agent/dvsan-agent.cjs');
@@ -80,24 +81,7 @@ async function leftovers(host: string, attachmentId: string, mountPoint: string)
 }
 
 async function addAndDeploy(names: string[]): Promise<void> {
-  for (const name of names) {
-    const n = lab.nodes.find((x) => x.name === name)!;
-    ids[name] = (
-      await client.call('node/add', {
-        name,
-        role: n.role,
-        address: n.address,
-        auth: { kind: 'key', keyPath: lab.keyPath },
-        acceptFingerprint: n.hostKeyFingerprint,
-      })
-    ).id;
-  }
-  const { taskId } = await client.call('node/deploy', { ids: names.map((n) => ids[n]!) });
-  expect((await waitForTask(client, taskId, () => undefined, 90_000)).error).toBeNull();
-  await within(20_000, async () => {
-    const nodes = await client.call('node/list', {});
-    return names.every((name) => nodes.find((n) => n.name === name)?.health === 'up');
-  });
+  Object.assign(ids, await deployLab(client, lab, names));
 }
 
 beforeAll(async () => {
