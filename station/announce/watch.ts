@@ -65,7 +65,10 @@ export class NodeWatch {
     if (body.kind !== 'shutdown')
       this.seen.set(body.nodeId, { at: this.now(), intervalMs: body.interval * 1000 });
     // A heartbeat from a node already up needs no database work, unless its storage is due.
-    if (body.kind !== 'startup' && this.health.get(body.nodeId) === 'up') {
+    if (
+      (body.kind === 'heartbeat' || body.kind === 'request') &&
+      this.health.get(body.nodeId) === 'up'
+    ) {
       this.refreshIfDue(body.nodeId);
       return;
     }

@@ -115,3 +115,15 @@ describe('storage refresh on heartbeats', () => {
     await expect.poll(() => enquiries).toBe(2);
   });
 });
+
+describe('shutdown', () => {
+  it('marks an up unit down at once when its agent says goodbye', async () => {
+    const { client, key } = await stationWith({ pools: [], volumes: [] });
+    station.injectAnnounce(signed({ nodeId: 'u1', kind: 'startup' }, key));
+    await station.settled();
+    expect((await client.call('node/get', { id: 'u1' })).health).toBe('up');
+    station.injectAnnounce(signed({ nodeId: 'u1', kind: 'shutdown' }, key));
+    await station.settled();
+    expect((await client.call('node/get', { id: 'u1' })).health).toBe('down');
+  });
+});
