@@ -64,9 +64,13 @@ export async function detectTargetBackend(probes: BackendProbes): Promise<Detect
   };
 }
 
-/** Where export backings may live: the data directory's volumes folder. */
+/**
+ * Where export backings may live: the data directory's volumes folder, and for LVM volumes
+ * /dev (an LV's path resolves to /dev/dm-N or a /dev/mapper node, depending on udev). Block
+ * backings are only ever LVs the agent found itself (exports/backing.ts).
+ */
 export function backingPolicy(env: NodeJS.ProcessEnv): BackingPolicy {
-  return { fileDirs: [path.join(dataDirPath(env), volumesSubdir)], blockDirs: [] };
+  return { fileDirs: [path.join(dataDirPath(env), volumesSubdir)], blockDirs: ['/dev'] };
 }
 
 export interface FactoryOptions {

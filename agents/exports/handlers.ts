@@ -8,6 +8,7 @@ import type { Log } from '../log.js';
 import type { AgentHandlers } from '../rpc/server.js';
 import { volumesSubdir } from '../storage/index.js';
 import type { ExportSpec, TargetBackend, TargetInfo } from '../targets/index.js';
+import { lvmBacking } from './backing.js';
 import { createExportBackend, type BackendProbes } from './factory.js';
 
 export type ExportHandlers = Pick<AgentHandlers, 'export.ensure' | 'export.remove' | 'export.list'>;
@@ -50,6 +51,8 @@ export interface UnitExports {
   handlers: ExportHandlers;
   /** Whether some target exports `backingPath`; false when the unit has no target backend. */
   isExported(backingPath: string): Promise<boolean>;
+  /** The unit's target backend and the backing paths it exports; null when it has none. */
+  exported(): Promise<{ backend: TargetBackend['kind']; backings: Set<string> } | null>;
 }
 
 export function createExports(
@@ -71,9 +74,6 @@ export function createExports(
     return pending;
   };
 
-  const find = async (b: TargetBackend, iqn: string): Promise<TargetInfo | undefined> =>
-    (await b.listTargets()).find((t) => t.iqn === iqn);
-
   /** The backend, or null when the unit has none (the error that says what to install). */
   const backendOrNull = async (): Promise<TargetBackend | null> => {
     try {
@@ -85,11 +85,13 @@ export function createExports(
     }
   };
 
-  const isExported = async (backingPath: string): Promise<boolean> => {
+  const exported: UnitExports['exported'] = async () => {
     const b = await backendOrNull();
-    if (!b) return false;
-    return (await b.listTargets()).some((t) => t.luns.some((l) => l.backing?.path === backingPath));
+    return b ? { backend: b.kind, backings: await b.exportedBackings() } : null;
   };
+
+  const isExported = async (backingPath: string): Promise<boolean> =>
+    (await exported())?.backings.has(backingPath) ?? false;
 
   const handlers: ExportHandlers = {
     'export.ensure': async (params) => {
@@ -98,11 +100,12 @@ export function createExports(
         if (err.code === 'ENOENT') return null;
         throw err;
       });
-      if (!stats)
+      const block = stats ? null : await lvmBacking(env, params.volumeId);
+      if (!stats && !block)
         throw new DvsanError('not-found', `volume ${params.volumeId} has no backing file ${file}`, {
           volumeId: params.volumeId,
         });
-      if (!stats.isFile())
+      if (stats && !stats.isFile())
         throw new DvsanError('invalid-params', `${file} is not a regular file`, {
           volumeId: params.volumeId,
         });
@@ -110,16 +113,16 @@ export function createExports(
       const spec: ExportSpec = {
         iqn: params.iqn,
         // Whole sectors: a target exports 512-byte blocks.
-        backing: {
+        backing: block ?? {
           kind: 'file',
           path: file,
-          sizeBytes: Math.floor(stats.size / sectorBytes) * sectorBytes,
+          sizeBytes: Math.floor((stats?.size ?? 0) / sectorBytes) * sectorBytes,
         },
         portal: params.portal,
         acls: params.acls.map((a) => ({ initiatorIqn: a.initiatorIqn, chap: a.chap })),
       };
       await b.ensureExport(spec);
-      const target = await find(b, params.iqn);
+      const target = await b.describeTarget(params.iqn);
       if (!target)
         throw new DvsanError(
           'agent-error',
@@ -129,7 +132,7 @@ export function createExports(
     },
     'export.remove': async ({ iqn }) => {
       const b = await backend();
-      const existed = (await find(b, iqn)) !== undefined;
+      const existed = (await b.describeTarget(iqn)) !== null;
       await b.removeExport(iqn);
       return { removed: existed };
     },
@@ -140,5 +143,5 @@ export function createExports(
       return { backend: b.kind, exports: (await b.listTargets()).map((t) => toExportInfo(t)) };
     },
   };
-  return { handlers, isExported };
+  return { handlers, isExported, exported };
 }

@@ -28,6 +28,10 @@ export interface TargetInfo {
 export interface TargetBackend {
   readonly kind: 'lio' | 'tgt';
   listTargets(): Promise<TargetInfo[]>;
+  /** One target, null when there is none. May answer from what the backend already holds. */
+  describeTarget(iqn: string): Promise<TargetInfo | null>;
+  /** The backing paths some target exports. May answer from what the backend already holds. */
+  exportedBackings(): Promise<Set<string>>;
   /** Idempotent: target, TPG, portal, LUN, ACLs with CHAP; ACLs and portals not in the spec go. */
   ensureExport(spec: ExportSpec): Promise<void>;
   /** Idempotent: the target and its backing storage object go; the data stays. */

@@ -59,12 +59,25 @@ export interface BackingProbe {
 /** Looks at a backing path on the unit; null when nothing is there. Injectable for tests. */
 export type ProbeBacking = (file: string) => Promise<BackingProbe | null>;
 
-/** Size of a block device from sysfs (the size file counts 512-byte sectors). */
+/** Linux's dev_t split (glibc's gnu_dev_major/minor), as sysfs names devices "major:minor". */
+export function deviceNumber(rdev: number): string {
+  const major = Number(((BigInt(rdev) >> 8n) & 0xfffn) | ((BigInt(rdev) >> 32n) & ~0xfffn));
+  const minor = Number((BigInt(rdev) & 0xffn) | ((BigInt(rdev) >> 12n) & ~0xffn));
+  return `${major}:${minor}`;
+}
+
+/**
+ * Size of a block device from sysfs (the size file counts 512-byte sectors). By name when the
+ * node carries the kernel's name (/dev/dm-0); else by device number: without udev, LVM makes
+ * /dev/mapper/<vg>-<lv> a device node of its own, a name sysfs does not know.
+ */
 export async function blockDeviceBytes(realDevPath: string, sysfs = '/sys'): Promise<number> {
-  const sectors = await readFile(
-    path.join(sysfs, 'class', 'block', path.basename(realDevPath), 'size'),
-    'utf8',
-  );
+  const byName = path.join(sysfs, 'class', 'block', path.basename(realDevPath), 'size');
+  const sectors = await readFile(byName, 'utf8').catch(async (err: unknown) => {
+    if (errnoOf(err) !== 'ENOENT') throw err;
+    const { rdev } = await stat(realDevPath);
+    return readFile(path.join(sysfs, 'dev', 'block', deviceNumber(rdev), 'size'), 'utf8');
+  });
   return Number(sectors.trim()) * 512;
 }
 

@@ -96,7 +96,9 @@ export async function createVolume(
     const volume = await backend.create(params.id, params.sizeBytes, {
       preallocate: params.preallocate,
     });
-    return withExportFlag(volume, options);
+    // A volume that did not exist a moment ago cannot be exported yet; only a repeated create
+    // (of a volume that was there) needs to ask the target.
+    return found ? withExportFlag(volume, options) : { ...volume, exported: false };
   });
 }
 

@@ -124,18 +124,18 @@ function controlPort(unit: LabNode): number {
   return unit.tgtdPort;
 }
 
-/** Nothing exported on the unit: no target, no account, dvsan.conf empty. */
+/** Nothing exported on the unit: no target, no account, no export file in conf.d. */
 async function expectClean(lab: LabState, unit: LabNode, what: string): Promise<void> {
   const c = await tgtCounts(lab, unit.name, controlPort(unit));
   const conf = await nodeExec(lab, unit.name, [
     'sh',
     '-c',
-    'cat /etc/tgt/conf.d/dvsan.conf 2>/dev/null || true',
+    'cat /etc/tgt/conf.d/dvsan.conf /etc/tgt/conf.d/dvsan-*.conf 2>/dev/null || true',
   ]);
   const records = parseConfig(conf.stdout).length;
   if (c.targets || c.accounts || records)
     throw new Error(
-      `${what}: the unit still has ${c.targets} targets, ${c.accounts} accounts, ${records} dvsan.conf records`,
+      `${what}: the unit still has ${c.targets} targets, ${c.accounts} accounts, ${records} export records in conf.d`,
     );
 }
 

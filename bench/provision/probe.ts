@@ -1,12 +1,16 @@
 // Where a provision operation's time goes at a given number of exports on the unit, measured
 // piece by piece without changing dvsan: tgtadm's show commands timed inside the unit, and the
 // functions the agent and the station run on every operation timed here on the unit's real
-// data (the show text, dvsan.conf, the volume files, seen through the lab's node directory).
-// `perOperation` says how often one create+export runs each piece (read from the code).
-import { mkdtemp, rm } from 'node:fs/promises';
+// data (the show text, the export files in conf.d, the volume files, seen through the lab's
+// node directory). `perOperation` says how often one create+export runs each piece (read from
+// the code); pieces that run 0 times are the ones a full read of tgtd costs, for reference.
+import { execFile } from 'node:child_process';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, renderConfig, writeConfig } from '../../agents/targets/tgt/config.js';
+import { syncDir } from '../../agents/common/atomic-file.js';
+import { TgtConfigDir } from '../../agents/targets/tgt/conf-dir.js';
+import { parseConfig } from '../../agents/targets/tgt/config.js';
 import { parseAccounts, parsePortals, parseTargets } from '../../agents/targets/tgt/show.js';
 import { probeBacking } from '../../agents/targets/spec.js';
 import { listFileVolumes } from '../../agents/storage/index.js';
@@ -34,8 +38,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /**
  * One piece of an operation: its median ms at this size, how often one create+export runs it
  * while the caller waits, and how often in the background: the storage enquiry the station
- * starts after each create (Construct.enquire → storage.inventory, which lists the targets
- * through export.list and then the volume files), running on the unit next to the next call.
+ * starts after each create (Construct.enquire → storage.inventory, which takes the exported
+ * backings from the agent's view of tgtd and lists the volume files), running on the unit next
+ * to the next call (coalesced: at most one waiting per unit).
  */
 export interface Piece {
   id: string;
@@ -112,21 +117,54 @@ export async function probe(
     t.luns.filter((l) => l.lun !== 0 && l.backingPath).map((l) => hostPath(l.backingPath!)),
   );
 
-  // dvsan.conf holds CHAP secrets: read into memory, and written only to a private temp dir
-  // that is removed at once.
+  // The export files hold CHAP secrets: read into memory only, and checked to be one per target.
   const confText = await unitText(lab, unit, [
     'sh',
     '-c',
-    'cat /etc/tgt/conf.d/dvsan.conf 2>/dev/null || true',
+    'cat /etc/tgt/conf.d/dvsan-*.conf 2>/dev/null || true',
   ]);
-  const records = parseConfig(confText);
+  if (parseConfig(confText).length !== exports)
+    throw new Error(`probe: conf.d does not hold one export file per target (${exports})`);
   const tmp = await mkdtemp(join(tmpdir(), 'dvsan-bench-conf-'));
-  let writeMs: number;
+  let writeMs = NaN;
+  let volumeMs = NaN;
   try {
-    writeMs = await timeMs(() => writeConfig(records, join(tmp, 'dvsan.conf')));
+    // One export's file as the agent writes it (made-up names and secrets, same shape).
+    const conf = new TgtConfigDir(tmp);
+    const sample = {
+      iqn: 'iqn.2026-11.io.dvsan:dvp-u1.sample',
+      backing: '/var/lib/dvsan/data/volumes/sample.img',
+      acls: [
+        {
+          initiatorIqn: 'iqn.2026-11.io.dvsan.lab:dvp-h1',
+          chap: {
+            user: 'dvsan-sample-user',
+            secret: 'SampleSecret0123456789',
+            mutualUser: 'dvsan-t-sample',
+            mutualSecret: 'SampleMutual0123456789',
+          },
+        },
+      ],
+    };
+    writeMs = await timeMs(() => conf.write(sample));
+    // What a new volume costs on disk: a sparse file, fsync, and the directory's fsync.
+    let n = 0;
+    volumeMs = await timeMs(async () => {
+      const file = await open(join(tmp, `v${n++}.img`), 'wx', 0o600);
+      await file.truncate(1 << 20);
+      await file.sync();
+      await file.close();
+      await syncDir(tmp);
+    });
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+  // What one tgtadm or flock run costs the agent before tgtd does anything: Node starting a
+  // program (tgtadm --help exits without talking to tgtd).
+  const spawnMs = await timeMs(
+    () => new Promise((resolve) => execFile('tgtadm', ['--help'], () => resolve(undefined))),
+    9,
+  );
 
   // What storage.inventory lists, and the station's copy of it (node row storage_json).
   const dataDir = join(unitVarLib, 'data');
@@ -143,15 +181,15 @@ export async function probe(
       id: 'show target',
       where: 'agents/targets/tgt/backend.ts › TgtBackend.readLive: tgtadm --op show --mode target',
       ms: showMs.target ?? NaN,
-      perOperation: 3,
-      background: 1,
+      perOperation: 0,
+      background: 0,
     },
     {
       id: 'parse targets',
       where: 'agents/targets/tgt/show.ts › parseTargets',
       ms: await timeMs(() => parseTargets(targetsText)),
-      perOperation: 3,
-      background: 1,
+      perOperation: 0,
+      background: 0,
     },
     {
       id: 'show account + portal',
@@ -161,28 +199,43 @@ export async function probe(
         (showMs.portal ?? NaN) +
         (await timeMs(() => parseAccounts(accountsText))) +
         (await timeMs(() => parsePortals(portalsText))),
-      perOperation: 3,
-      background: 1,
+      perOperation: 0,
+      background: 0,
     },
     {
       id: 'probe every LUN',
-      where: 'TgtBackend.listTargets › describe › probeBacking (realpath + stat per LUN)',
+      where: 'TgtBackend.listTargets › describe › probeBacking (export.list and reconcile only)',
       ms: await timeMs(() => Promise.all(backings.map((b) => probeBacking(b)))),
-      perOperation: 2,
-      background: 1,
+      perOperation: 0,
+      background: 0,
     },
     {
-      id: 'read dvsan.conf',
-      where: 'agents/targets/tgt/config.ts › readConfig › parseConfig',
+      id: 'read every export file',
+      where: 'agents/targets/tgt/conf-dir.ts › TgtConfigDir.readAll (on a full read only)',
       ms: await timeMs(() => parseConfig(confText)),
-      perOperation: 3,
-      background: 1,
+      perOperation: 0,
+      background: 0,
     },
     {
-      id: 'rewrite dvsan.conf',
-      where: 'config.ts › writeConfig (renderConfig of every record, atomic write + fsync)',
-      ms: (await timeMs(() => renderConfig(records))) + writeMs,
+      id: 'write one export file',
+      where: 'conf-dir.ts › TgtConfigDir.write (one record, atomic write + fsync of file and dir)',
+      ms: writeMs,
       perOperation: 1,
+      background: 0,
+    },
+    {
+      id: 'make the volume file',
+      where: 'agents/volumes/file.ts › FileVolumeBackend.create (sparse file, fsync, fsync of dir)',
+      ms: volumeMs,
+      perOperation: 1,
+      background: 0,
+    },
+    {
+      id: 'start a program',
+      where:
+        'agents/targets/tgt/tgtadm.ts › execRunner, lock.ts › FlockLock: one flock and five tgtadm runs',
+      ms: spawnMs,
+      perOperation: 6,
       background: 0,
     },
     {
@@ -196,12 +249,10 @@ export async function probe(
     {
       id: 'station: storage JSON',
       where:
-        'station/db/nodes-repo.ts › fromRow: JSON.parse + storageInventorySchema.safeParse of the unit’s storage',
-      ms: await timeMs(() => storageInventorySchema.safeParse(JSON.parse(storageJson))),
-      // create: pool.view, unit(), publish; export: unit(), publish. The enquiry's merge:
-      // safeParse of the answer, update's get, the pool's recompute (on the station).
-      perOperation: 5,
-      background: 3,
+        'station/pool/service.ts › PoolService.merge: storageInventorySchema.safeParse of the answer, JSON.stringify into the node row (nodes-repo fromRow keeps its parse)',
+      ms: await timeMs(() => JSON.stringify(storageInventorySchema.parse(JSON.parse(storageJson)))),
+      perOperation: 0,
+      background: 1,
     },
   ];
 

@@ -265,7 +265,7 @@ function formatProbes(r: ProvisionResult): string[] {
   }
   for (const p of r.probes)
     lines.push(
-      `  with ${p.exports} exports: show target ${(p.showBytes.target! / 1024).toFixed(0)} KiB, dvsan.conf ${(p.confBytes / 1024).toFixed(0)} KiB, storage JSON ${(p.storageJsonBytes / 1024).toFixed(0)} KiB; station volume/list ${p.stationMs.volumeList.toFixed(1)} ms, pool/get ${p.stationMs.poolGet.toFixed(1)} ms, unit/reconcile preview ${p.stationMs.reconcilePreview.toFixed(1)} ms`,
+      `  with ${p.exports} exports: show target ${(p.showBytes.target! / 1024).toFixed(0)} KiB, export files ${(p.confBytes / 1024).toFixed(0)} KiB, storage JSON ${(p.storageJsonBytes / 1024).toFixed(0)} KiB; station volume/list ${p.stationMs.volumeList.toFixed(1)} ms, pool/get ${p.stationMs.poolGet.toFixed(1)} ms, unit/reconcile preview ${p.stationMs.reconcilePreview.toFixed(1)} ms`,
     );
   return lines;
 }

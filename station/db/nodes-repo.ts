@@ -110,12 +110,42 @@ interface NodeRow {
   storage_at: string | null;
 }
 
-function fromRow(r: NodeRow): NodeRecord {
+/**
+ * A unit's storage JSON grows with its volumes (hundreds of KB with 1,000), and nodes are read
+ * many times per operation. Parsing and checking it is pure in the text, so each node keeps the
+ * last text it parsed and the result; the same text gives the same result without the work.
+ * Callers treat records as read-only, so sharing the parsed object between reads is safe.
+ */
+class StorageCache {
+  private readonly parsed = new Map<string, { text: string; storage: StorageInventory | null }>();
+
+  of(id: string, text: string | null): StorageInventory | null {
+    if (!text) {
+      this.parsed.delete(id);
+      return null;
+    }
+    const kept = this.parsed.get(id);
+    if (kept?.text === text) return kept.storage;
+    // A stored storage inventory that no longer fits the schema is dropped rather than trusted.
+    const result = storageInventorySchema.safeParse(JSON.parse(text));
+    const storage = result.success ? result.data : null;
+    this.parsed.set(id, { text, storage });
+    return storage;
+  }
+
+  /** What was just written: the value it was written from is what parsing the text gives. */
+  remember(id: string, text: string, storage: StorageInventory): void {
+    this.parsed.set(id, { text, storage });
+  }
+
+  forget(id: string): void {
+    this.parsed.delete(id);
+  }
+}
+
+function fromRow(r: NodeRow, storage: StorageCache): NodeRecord {
   // A stored inventory that no longer fits the schema is dropped rather than trusted.
   const inv = r.inventory_json ? inventorySchema.safeParse(JSON.parse(r.inventory_json)) : null;
-  const storage = r.storage_json
-    ? storageInventorySchema.safeParse(JSON.parse(r.storage_json))
-    : null;
   return {
     id: r.id,
     name: r.name,
@@ -141,7 +171,7 @@ function fromRow(r: NodeRow): NodeRecord {
     spare: r.spare === 1,
     announceKeyEnc: r.announce_key_enc,
     identity: r.identity_json ? (JSON.parse(r.identity_json) as NodeIdentity) : null,
-    storage: storage?.success ? storage.data : null,
+    storage: storage.of(r.id, r.storage_json),
     storageAt: r.storage_at,
   };
 }
@@ -203,21 +233,23 @@ const columns: Record<keyof Omit<NodeRecord, 'id' | 'inventory' | 'identity' | '
 export type NodeChanges = Partial<Omit<NodeRecord, 'id' | 'createdAt'>>;
 
 export class NodesRepo {
+  private readonly storage = new StorageCache();
+
   constructor(private readonly db: Database) {}
 
   async list(): Promise<NodeRecord[]> {
     const rows = await this.db.all<NodeRow>('SELECT * FROM nodes ORDER BY role DESC, name');
-    return rows.map(fromRow);
+    return rows.map((row) => fromRow(row, this.storage));
   }
 
   async get(id: string): Promise<NodeRecord | undefined> {
     const row = await this.db.get<NodeRow>('SELECT * FROM nodes WHERE id = ?', [id]);
-    return row ? fromRow(row) : undefined;
+    return row ? fromRow(row, this.storage) : undefined;
   }
 
   async findByName(name: string): Promise<NodeRecord | undefined> {
     const row = await this.db.get<NodeRow>('SELECT * FROM nodes WHERE name = ?', [name]);
-    return row ? fromRow(row) : undefined;
+    return row ? fromRow(row, this.storage) : undefined;
   }
 
   async findByEndpoint(address: string, port: number): Promise<NodeRecord | undefined> {
@@ -225,7 +257,7 @@ export class NodesRepo {
       address,
       port,
     ]);
-    return row ? fromRow(row) : undefined;
+    return row ? fromRow(row, this.storage) : undefined;
   }
 
   async insert(n: NodeRecord): Promise<void> {
@@ -257,11 +289,14 @@ export class NodesRepo {
   async update(id: string, changes: NodeChanges): Promise<NodeRecord> {
     const sets: string[] = [];
     const values: (string | number | null)[] = [];
+    let storageText: string | null = null;
     for (const [key, value] of Object.entries(changes)) {
       const jsonColumn = jsonColumns[key as keyof NodeRecord];
       if (jsonColumn) {
+        const text = value === null ? null : JSON.stringify(value);
+        if (key === 'storage') storageText = text;
         sets.push(`${jsonColumn} = ?`);
-        values.push(value === null ? null : JSON.stringify(value));
+        values.push(text);
         continue;
       }
       const column = columns[key as keyof typeof columns];
@@ -272,6 +307,8 @@ export class NodesRepo {
     sets.push('updated_at = ?');
     values.push(new Date().toISOString(), id);
     await this.db.run(`UPDATE nodes SET ${sets.join(', ')} WHERE id = ?`, values);
+    if (storageText !== null && changes.storage)
+      this.storage.remember(id, storageText, changes.storage);
     const updated = await this.get(id);
     if (!updated) throw new Error(`node ${id} vanished during update`);
     return updated;
@@ -279,6 +316,7 @@ export class NodesRepo {
 
   async remove(id: string): Promise<boolean> {
     const { changes } = await this.db.run('DELETE FROM nodes WHERE id = ?', [id]);
+    this.storage.forget(id);
     return changes > 0;
   }
 }

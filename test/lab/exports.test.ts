@@ -1,12 +1,17 @@
 // Exports through a unit's real tgtd: the agent's export.* methods (run as `dvsan-agent rpc`
 // inside the unit) against a real initiator in the host's namespace (libiscsi's tools and
-// qemu's iSCSI driver), a tgtd restart that restores from dvsan.conf, and 100 volumes in and
+// qemu's iSCSI driver), a tgtd restart that restores from conf.d, and 100 volumes in and
 // out without leaving anything behind. Needs root.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig, parseAccounts, parseTargets } from '../../agents/targets/tgt/index.js';
+import {
+  exportFileName,
+  parseConfig,
+  parseAccounts,
+  parseTargets,
+} from '../../agents/targets/tgt/index.js';
 import { agentMethods, type AgentMethod, type AgentResult } from '../../protocol/agent-rpc.js';
 import type { Chap } from '../../protocol/volumes.js';
 import {
@@ -129,7 +134,16 @@ async function tgtShow() {
   return {
     targets: parseTargets((await show('target')).stdout),
     accounts: parseAccounts((await show('account')).stdout),
-    config: parseConfig((await nodeExec(lab, unit, ['cat', '/etc/tgt/conf.d/dvsan.conf'])).stdout),
+    // One file per export in conf.d; all of them together read as one config.
+    config: parseConfig(
+      (
+        await nodeExec(lab, unit, [
+          'sh',
+          '-c',
+          'cat /etc/tgt/conf.d/dvsan-*.conf 2>/dev/null || true',
+        ])
+      ).stdout,
+    ),
   };
 }
 
@@ -179,7 +193,12 @@ describe("exports through the unit's tgtd", () => {
     expect(config).toEqual([
       { iqn: volIqn, backing: info.backing, acls: [{ initiatorIqn: hostIqn, chap }] },
     ]);
-    const mode = await nodeExec(lab, unit, ['stat', '-c', '%a', '/etc/tgt/conf.d/dvsan.conf']);
+    const mode = await nodeExec(lab, unit, [
+      'stat',
+      '-c',
+      '%a',
+      `/etc/tgt/conf.d/${exportFileName(volIqn)}`,
+    ]);
     expect(mode.stdout.trim()).toBe('600');
 
     const capacity = await readCapacity(hostIqn, chap);
@@ -207,7 +226,7 @@ describe("exports through the unit's tgtd", () => {
     expect(wrongMutual.stderr).toMatch(/CHAP_R/);
   });
 
-  it('brings the export back after a tgtd restart, from dvsan.conf, and the data with it', async () => {
+  it('brings the export back after a tgtd restart, from conf.d, and the data with it', async () => {
     const before = lab.nodes.find((n) => n.name === unit)!.tgtdPid;
     await restartTgtd(lab, unit);
     const after = (await readLabState(prefix)).nodes.find((n) => n.name === unit)!.tgtdPid;
@@ -217,7 +236,7 @@ describe("exports through the unit's tgtd", () => {
     expect(io.code, io.stderr).toBe(0);
     expect(io.stdout).toContain('read 262144/262144 bytes at offset 1048576');
     expect(io.stdout + io.stderr).not.toMatch(/Pattern verification failed/);
-    // tgt-admin binds "ALL" to a block without initiator-address; dvsan.conf's never-matching
+    // tgt-admin binds "ALL" to a block without initiator-address; the export file's never-matching
     // address keeps the restored target deny-by-default.
     const restored = await tgtShow();
     expect(restored.targets.map((t) => [t.iqn, t.addressRules, t.initiatorNames])).toEqual([

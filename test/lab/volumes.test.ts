@@ -35,11 +35,21 @@ const tgtadm = (unit: string, ...args: string[]) =>
   ]);
 const unitAddress = (name: string) => lab.nodes.find((n) => n.name === name)!.address;
 
+/** dvsan's exports in the unit's conf.d (one file each), read as root on the unit. */
+const confOn = async (unit: string) =>
+  parseConfig(
+    (
+      await nodeExec(lab, unit, [
+        'sh',
+        '-c',
+        'cat /etc/tgt/conf.d/dvsan-*.conf 2>/dev/null || true',
+      ])
+    ).stdout,
+  );
+
 /** The credentials the unit's tgtd really holds for the host (read as root on the unit). */
 async function chapOnUnit(unit: string, iqn: string) {
-  const conf = parseConfig(
-    (await nodeExec(lab, unit, ['cat', '/etc/tgt/conf.d/dvsan.conf'])).stdout,
-  );
+  const conf = await confOn(unit);
   const acl = conf.find((r) => r.iqn === iqn)?.acls.find((a) => a.initiatorIqn === hostIqn);
   if (!acl?.chap) throw new Error(`no CHAP for ${hostIqn} on ${iqn}`);
   return acl.chap;
@@ -227,9 +237,7 @@ describe('volumes and exports in the lab', () => {
         leftovers: [],
       });
       const recorded = (await client.call('volume/list', {})).find((y) => y.id === x.id)!;
-      const conf = parseConfig(
-        (await nodeExec(lab, unitName, ['cat', '/etc/tgt/conf.d/dvsan.conf'])).stdout,
-      );
+      const conf = await confOn(unitName);
       expect(conf.some((r) => r.iqn === x.iqn)).toBe(recorded.exports.length > 0);
       await client.call('volume/delete', { id: x.id, force: true, confirm: x.name });
     }
@@ -254,9 +262,7 @@ describe('volumes and exports in the lab', () => {
     expect(show.stdout).not.toMatch(/iqn\.2026-11\.io\.dvsan:/);
     const accounts = await tgtadm(unitName, '--op', 'show', '--mode', 'account');
     expect(accounts.stdout).not.toMatch(/dvsan-/);
-    expect(
-      parseConfig((await nodeExec(lab, unitName, ['cat', '/etc/tgt/conf.d/dvsan.conf'])).stdout),
-    ).toEqual([]);
+    expect(await confOn(unitName)).toEqual([]);
     expect(
       (await nodeExec(lab, unitName, ['ls', '-A', '/var/lib/dvsan/data/volumes'])).stdout.trim(),
     ).toBe('');

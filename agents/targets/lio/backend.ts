@@ -44,8 +44,11 @@ export interface LioBackendOptions {
 
 /** The TPG every export uses. */
 const tpgTag = 1;
-/** The LUN (and mapped LUN) every export uses. */
-const lunIndex = 0;
+/**
+ * The LUN (and mapped LUN) every export uses: 1, as with tgt (whose LUN 0 is its controller),
+ * so a host logs in to LUN 1 whichever target the unit runs.
+ */
+const lunIndex = 1;
 
 /** A stable T10 unit serial per export (rtslib makes a random UUID): same IQN, same disk id. */
 export function unitSerialFor(iqn: string): string {
@@ -114,6 +117,18 @@ export class LioBackend implements TargetBackend {
       }
       return out;
     });
+  }
+
+  // configfs is read directory by directory, so these ask it afresh each time.
+  async describeTarget(iqn: string): Promise<TargetInfo | null> {
+    return (await this.listTargets()).find((t) => t.iqn === iqn) ?? null;
+  }
+
+  async exportedBackings(): Promise<Set<string>> {
+    const paths = new Set<string>();
+    for (const t of await this.listTargets())
+      for (const l of t.luns) if (l.backing) paths.add(l.backing.path);
+    return paths;
   }
 
   private async backingOf(

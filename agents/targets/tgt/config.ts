@@ -1,15 +1,11 @@
-// /etc/tgt/conf.d/dvsan.conf: dvsan's exports in tgt-admin's config syntax, so a restarted tgtd
-// gets them back from `tgt-admin -e -c /etc/tgt/targets.conf` (Debian's tgt.service runs it,
-// and targets.conf includes conf.d/*.conf). The file is dvsan's own: it is rewritten whole,
-// atomically and owner-only (it holds CHAP secrets), after every change.
-import { mkdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { writeFileAtomic } from '../../common/atomic-file.js';
+// dvsan's exports in tgt-admin's config syntax, so a restarted tgtd gets them back from
+// `tgt-admin -e -c /etc/tgt/targets.conf` (Debian's tgt.service runs it, and targets.conf
+// includes conf.d/*.conf). This file renders and parses the text; conf-dir.ts keeps one file
+// per export in conf.d.
+import { readFile } from 'node:fs/promises';
 import { TargetError } from '../errors.js';
 import { assertIqn } from '../iqn.js';
 import type { ChapCredentials } from '../spec.js';
-
-export const defaultConfigPath = '/etc/tgt/conf.d/dvsan.conf';
 
 /**
  * tgt-admin binds the address rule "ALL" to every target whose block has no initiator-address
@@ -50,7 +46,7 @@ function checkValue(value: string, what: string): string {
 }
 
 const header = [
-  '# dvsan exports for tgt. The dvsan agent rewrites this file after every change: do not edit.',
+  '# A dvsan export for tgt. The dvsan agent writes and removes this file: do not edit.',
   '# tgt-admin -e -c /etc/tgt/targets.conf recreates them when tgtd starts.',
   `# Each target names initiator-address ${noPeerAddress}, an address no initiator can have:`,
   '# without an initiator-address line tgt-admin would bind "ALL" and admit every initiator.',
@@ -123,7 +119,7 @@ function finish(draft: Draft, file: string, line: number): TgtExportRecord {
 }
 
 /** Reads the file's text back into records (the inverse of {@link renderConfig}). */
-export function parseConfig(text: string, file = defaultConfigPath): TgtExportRecord[] {
+export function parseConfig(text: string, file = 'the tgt config'): TgtExportRecord[] {
   const records: TgtExportRecord[] = [];
   let draft: Draft | null = null;
   text.split('\n').forEach((raw, i) => {
@@ -171,8 +167,8 @@ export function parseConfig(text: string, file = defaultConfigPath): TgtExportRe
   return records;
 }
 
-/** The records in `file`; none when the file does not exist yet. */
-export async function readConfig(file = defaultConfigPath): Promise<TgtExportRecord[]> {
+/** The records in `file`; none when the file does not exist. */
+export async function readConfig(file: string): Promise<TgtExportRecord[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -181,14 +177,4 @@ export async function readConfig(file = defaultConfigPath): Promise<TgtExportRec
     throw err;
   }
   return parseConfig(text, file);
-}
-
-/** Replaces `file` with `records`: temp file, fsync, rename, fsync of the directory; mode 0600. */
-export async function writeConfig(
-  records: readonly TgtExportRecord[],
-  file = defaultConfigPath,
-): Promise<void> {
-  const text = renderConfig(records);
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
-  await writeFileAtomic(file, text, 0o600);
 }

@@ -1,5 +1,5 @@
 // The tgt backend's public surface: the backend, the tgtadm driver, the parsers of tgtadm's
-// output, the planner and dvsan's tgt-admin config file.
+// output, the planner, the view kept between calls and dvsan's tgt-admin config files.
 export { TgtBackend, tgtLockPath, type TgtBackendOptions } from './backend.js';
 export {
   Tgtadm,
@@ -37,12 +37,19 @@ export {
 } from './plan.js';
 export {
   TgtConfigError,
-  defaultConfigPath,
   isSafeConfigValue,
   noPeerAddress,
   parseConfig,
   readConfig,
   renderConfig,
-  writeConfig,
   type TgtExportRecord,
 } from './config.js';
+export { TgtConfigDir, defaultConfigDir, exportFileName, legacyConfigName } from './conf-dir.js';
+export { applyStep } from './apply.js';
+export {
+  TgtGeneration,
+  socketInstance,
+  tgtGenerationPath,
+  tgtdSocketPath,
+  type TgtdInstance,
+} from './stamp.js';

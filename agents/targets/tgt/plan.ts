@@ -278,7 +278,9 @@ export function planEnsure(
 
 /**
  * The steps that remove `iqn`'s target: its rules and account bindings, its LUNs, the target
- * (forced when initiators are still logged in), and the accounts no other target uses.
+ * (always forced: logged-in initiators, which tgt refuses to drop otherwise, are not always
+ * in the state planned from, and without sessions --force changes nothing), and the accounts
+ * no other target uses.
  */
 export function planRemove(live: LiveState, iqn: string): Step[] {
   const target = live.targets.find((t) => t.iqn === iqn);
@@ -307,15 +309,7 @@ export function planRemove(live: LiveState, iqn: string): Step[] {
     if (lun.lun !== 0)
       steps.push(['--op', 'delete', '--mode', 'logicalunit', '--tid', t, '--lun', String(lun.lun)]);
   }
-  steps.push([
-    '--op',
-    'delete',
-    '--mode',
-    'target',
-    '--tid',
-    t,
-    ...(target.sessions.length > 0 ? ['--force'] : []),
-  ]);
+  steps.push(['--op', 'delete', '--mode', 'target', '--tid', t, '--force']);
   const users = new Set([
     ...target.incomingUsers,
     ...(target.outgoingUser ? [target.outgoingUser] : []),

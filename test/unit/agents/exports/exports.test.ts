@@ -54,7 +54,7 @@ describe('target backend factory', () => {
   });
 });
 
-/** A backend that records specs and answers listTargets from them. */
+/** A backend that records specs and answers every question from them. */
 class RecordingBackend implements TargetBackend {
   readonly kind = 'tgt' as const;
   specs = new Map<string, ExportSpec>();
@@ -72,6 +72,12 @@ class RecordingBackend implements TargetBackend {
       })),
       portals: [{ address: '0.0.0.0', port: 3260 }],
     }));
+  }
+  async describeTarget(iqn: string): Promise<TargetInfo | null> {
+    return (await this.listTargets()).find((t) => t.iqn === iqn) ?? null;
+  }
+  async exportedBackings(): Promise<Set<string>> {
+    return new Set([...this.specs.values()].map((s) => s.backing.path));
   }
   async ensureExport(spec: ExportSpec): Promise<void> {
     this.specs.set(spec.iqn, spec);
@@ -160,7 +166,8 @@ describe('export.* handlers', () => {
     const env = { DVSAN_DATA_DIR: path.join(root, 'data3') };
     await mkdir(path.join(root, 'data3', 'volumes'), { recursive: true });
     await writeFile(backingFileOf(env, 'vol-a'), 'x'.repeat(4096));
-    const { handlers, isExported } = createExports(env, { probes: probes().probes });
+    const { handlers, isExported, exported } = createExports(env, { probes: probes().probes });
+    expect(await exported()).toBeNull();
     expect(await handlers['export.list']({})).toEqual({ backend: null, exports: [] });
     await expect(handlers['export.ensure'](params)).rejects.toThrow(/Debian package "tgt"/);
     await expect(handlers['export.remove']({ iqn: params.iqn })).rejects.toMatchObject({
@@ -175,10 +182,13 @@ describe('export.* handlers', () => {
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, 'x'.repeat(4096));
     const backend = new RecordingBackend();
-    const { handlers, isExported } = createExports(env, { backend: async () => backend });
+    const { handlers, isExported, exported } = createExports(env, {
+      backend: async () => backend,
+    });
     expect(await isExported(file)).toBe(false);
     await handlers['export.ensure'](params);
     expect(await isExported(file)).toBe(true);
+    expect(await exported()).toEqual({ backend: 'tgt', backings: new Set([file]) });
   });
 
   it("are in the agent's handler map", () => {

@@ -5,9 +5,9 @@ import type { FakeOp } from './fake-configfs.js';
 import { chap1, chap2, host1, host2, makeLab, MiB, unit1, type Lab } from './lio-fixture.js';
 
 // The deterministic names dvsan gives one export of unit1 (see aliasFor and unitSerialFor).
-const lunAlias = 'c8bcd25fa8';
-const mlunAlias1 = '2c4c17ab45';
-const mlunAlias2 = 'd463bb7664';
+const lunAlias = '92543286a6';
+const mlunAlias1 = 'ced9c3f280';
+const mlunAlias2 = '9fba9924a0';
 const unitSerial = 'a75e987b-7332-e02c-8241-a7d75af5fe43';
 
 const so = `core/fileio_0/${unit1}`;
@@ -43,16 +43,16 @@ describe('LioBackend.ensureExport', () => {
       op('mkdir', 'iscsi'),
       op('mkdir', `iscsi/${unit1}`),
       op('mkdir', tpg),
-      op('mkdir', `${tpg}/lun/lun_0`),
-      op('symlink', `${tpg}/lun/lun_0/${lunAlias}`),
+      op('mkdir', `${tpg}/lun/lun_1`),
+      op('symlink', `${tpg}/lun/lun_1/${lunAlias}`),
       op('mkdir', `${tpg}/np/10.99.0.11:3260`),
       op('mkdir', acl1),
       op('write', `${acl1}/auth/userid`),
       op('write', `${acl1}/auth/password`),
       op('write', `${acl1}/auth/userid_mutual`),
       op('write', `${acl1}/auth/password_mutual`),
-      op('mkdir', `${acl1}/lun_0`),
-      op('symlink', `${acl1}/lun_0/${mlunAlias1}`),
+      op('mkdir', `${acl1}/lun_1`),
+      op('symlink', `${acl1}/lun_1/${mlunAlias1}`),
       op('write', `${tpg}/enable`),
     ]);
 
@@ -73,13 +73,13 @@ describe('LioBackend.ensureExport', () => {
 
     // The LUN serves the storage object; the ACL's mapped LUN 0 is that LUN, writable.
     const root = lab.kernel.root;
-    expect(await lab.kernel.realpath(path.join(root, tpg, 'lun/lun_0', lunAlias))).toBe(
+    expect(await lab.kernel.realpath(path.join(root, tpg, 'lun/lun_1', lunAlias))).toBe(
       path.join(root, so),
     );
-    expect(await lab.kernel.realpath(path.join(root, acl1, 'lun_0', mlunAlias1))).toBe(
-      path.join(root, tpg, 'lun/lun_0'),
+    expect(await lab.kernel.realpath(path.join(root, acl1, 'lun_1', mlunAlias1))).toBe(
+      path.join(root, tpg, 'lun/lun_1'),
     );
-    expect(await read(`${acl1}/lun_0/write_protect`)).toBe('0\n');
+    expect(await read(`${acl1}/lun_1/write_protect`)).toBe('0\n');
 
     // CHAP stored exactly as given (no newline added to the secret).
     expect(await read(`${acl1}/auth/userid`)).toBe(`${chap1.user}\n`);
@@ -95,7 +95,7 @@ describe('LioBackend.ensureExport', () => {
     ]);
     expect(await lab.kernel.readdir(path.join(root, tpg, 'acls'))).toEqual([host1]);
     expect(await lab.kernel.readdir(path.join(root, tpg, 'np'))).toEqual(['10.99.0.11:3260']);
-    expect(await lab.kernel.readdir(path.join(root, tpg, 'lun'))).toEqual(['lun_0']);
+    expect(await lab.kernel.readdir(path.join(root, tpg, 'lun'))).toEqual(['lun_1']);
   });
 
   it('turns off demo mode and drops foreign ACLs and portals on a target someone else set up', async () => {
@@ -157,8 +157,8 @@ describe('LioBackend.ensureExport', () => {
       op('mkdir', acl2),
       op('write', `${acl2}/auth/userid`),
       op('write', `${acl2}/auth/password`),
-      op('mkdir', `${acl2}/lun_0`),
-      op('symlink', `${acl2}/lun_0/${mlunAlias2}`),
+      op('mkdir', `${acl2}/lun_1`),
+      op('symlink', `${acl2}/lun_1/${mlunAlias2}`),
     ]);
     expect(await read(`${acl2}/auth/password`)).toBe(`${chap2.secret}\n`);
     expect(await read(`${acl2}/auth/userid_mutual`)).toBe('\n');
@@ -166,8 +166,8 @@ describe('LioBackend.ensureExport', () => {
     const mark = lab.kernel.ops.length;
     await lab.backend.ensureExport(lab.spec({ acls: [{ initiatorIqn: host2, chap: chap2 }] }));
     expect(lab.kernel.ops.slice(mark)).toEqual([
-      op('unlink', `${acl1}/lun_0/${mlunAlias1}`),
-      op('rmdir', `${acl1}/lun_0`),
+      op('unlink', `${acl1}/lun_1/${mlunAlias1}`),
+      op('rmdir', `${acl1}/lun_1`),
       op('rmdir', acl1),
     ]);
   });
@@ -200,7 +200,7 @@ describe('LioBackend.ensureExport', () => {
     expect(await read(`${blockSo}/info`)).toContain(`UDEV PATH: ${dev}  readonly: 0`);
     const [info] = await lab.backend.listTargets();
     expect(info!.luns).toEqual([
-      { index: 0, backing: { kind: 'block', path: dev, sizeBytes: 64 * MiB } },
+      { index: 1, backing: { kind: 'block', path: dev, sizeBytes: 64 * MiB } },
     ]);
   });
 
@@ -240,7 +240,7 @@ describe('LioBackend.listTargets', () => {
         enabled: true,
         luns: [
           {
-            index: 0,
+            index: 1,
             backing: {
               kind: 'file',
               path: path.join(lab.dataDir, 'vol1.img'),
@@ -249,8 +249,8 @@ describe('LioBackend.listTargets', () => {
           },
         ],
         acls: [
-          { initiatorIqn: host1, chapUser: chap1.user, mutual: true, mappedLuns: [0] },
-          { initiatorIqn: host2, chapUser: chap2.user, mutual: false, mappedLuns: [0] },
+          { initiatorIqn: host1, chapUser: chap1.user, mutual: true, mappedLuns: [1] },
+          { initiatorIqn: host2, chapUser: chap2.user, mutual: false, mappedLuns: [1] },
         ],
         portals: [{ address: '10.99.0.11', port: 3260 }],
       },
@@ -294,14 +294,14 @@ describe('LioBackend.removeExport', () => {
     expect(removal[0]).toEqual(op('write', `${tpg}/enable`));
     expect(removal.map((o) => `${o.op} ${o.path}`)).toEqual([
       `write ${tpg}/enable`,
-      `unlink ${acl1}/lun_0/${mlunAlias1}`,
-      `rmdir ${acl1}/lun_0`,
+      `unlink ${acl1}/lun_1/${mlunAlias1}`,
+      `rmdir ${acl1}/lun_1`,
       `rmdir ${acl1}`,
-      `unlink ${acl2}/lun_0/${mlunAlias2}`,
-      `rmdir ${acl2}/lun_0`,
+      `unlink ${acl2}/lun_1/${mlunAlias2}`,
+      `rmdir ${acl2}/lun_1`,
       `rmdir ${acl2}`,
-      `unlink ${tpg}/lun/lun_0/${lunAlias}`,
-      `rmdir ${tpg}/lun/lun_0`,
+      `unlink ${tpg}/lun/lun_1/${lunAlias}`,
+      `rmdir ${tpg}/lun/lun_1`,
       `rmdir ${tpg}/np/10.99.0.11:3260`,
       `rmdir ${tpg}`,
       `rmdir iscsi/${unit1}`,
@@ -328,11 +328,11 @@ describe('LioBackend.removeExport', () => {
     const k = lab.kernel;
     const at = (rel: string) => path.join(k.root, rel);
     // Take the target down by hand, as a crash halfway through a removal would leave it.
-    await k.unlink(at(`${acl1}/lun_0/${mlunAlias1}`));
-    await k.rmdir(at(`${acl1}/lun_0`));
+    await k.unlink(at(`${acl1}/lun_1/${mlunAlias1}`));
+    await k.rmdir(at(`${acl1}/lun_1`));
     await k.rmdir(at(acl1));
-    await k.unlink(at(`${tpg}/lun/lun_0/${lunAlias}`));
-    await k.rmdir(at(`${tpg}/lun/lun_0`));
+    await k.unlink(at(`${tpg}/lun/lun_1/${lunAlias}`));
+    await k.rmdir(at(`${tpg}/lun/lun_1`));
     await k.rmdir(at(`${tpg}/np/10.99.0.11:3260`));
     await k.rmdir(at(tpg));
     await k.rmdir(at(`iscsi/${unit1}`));

@@ -55,9 +55,9 @@ describe('saveconfig.json after a change', () => {
               enable: true,
               luns: [
                 {
-                  alias: 'c8bcd25fa8',
+                  alias: '92543286a6',
                   alua_tg_pt_gp_name: 'default_tg_pt_gp',
-                  index: 0,
+                  index: 1,
                   storage_object: `/backstores/fileio/${unit1}`,
                 },
               ],
@@ -69,7 +69,7 @@ describe('saveconfig.json after a change', () => {
                   chap_password: 'S3cretHost1pw',
                   chap_userid: 'dvsan-host1',
                   mapped_luns: [
-                    { alias: '2c4c17ab45', index: 0, tpg_lun: 0, write_protect: false },
+                    { alias: 'ced9c3f280', index: 1, tpg_lun: 1, write_protect: false },
                   ],
                   node_wwn: host1,
                 },

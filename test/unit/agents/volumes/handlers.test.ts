@@ -142,7 +142,14 @@ describe('volume.* handlers on the data directory', () => {
       sizeBytes: MiB,
       preallocate: false,
     });
+    // A volume made just now cannot be exported: the target is not asked.
+    expect(asked).toEqual([]);
     exported = new Set([volume.backing]);
+    // A repeated create answers for the volume that was there, and that one may be exported.
+    await expect(
+      handlers['volume.create']({ id: 'shared', sizeBytes: MiB, preallocate: false }),
+    ).resolves.toMatchObject({ exported: true });
+    expect(asked).toEqual([volume.backing]);
     const err = await failure(handlers['volume.delete']({ id: 'shared' }));
     expect(err.code).toBe('conflict');
     expect(err.message).toBe('volume shared is exported: unexport it first');

@@ -1,13 +1,13 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  TgtConfigDir,
+  exportFileName,
   noPeerAddress,
   parseConfig,
-  readConfig,
   renderConfig,
-  writeConfig,
   type TgtExportRecord,
 } from '../../../../../agents/targets/tgt/index.js';
 
@@ -49,7 +49,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('dvsan.conf for tgt-admin', () => {
+describe('tgt-admin config text', () => {
   it('renders targets in tgt-admin syntax, with a never-matching address rule in every block', () => {
     const text = renderConfig([a, open, nobody]);
     const block = text.slice(text.indexOf('<target iqn.2026-11.io.dvsan:u1.vol-a>'));
@@ -117,20 +117,61 @@ describe('dvsan.conf for tgt-admin', () => {
       /no backing-store/,
     );
   });
+});
 
-  it('writes the file owner-only and atomically, creating conf.d, and reads it back', async () => {
-    const file = path.join(dir, 'conf.d', 'dvsan.conf');
-    expect(await readConfig(file)).toEqual([]);
-    await writeConfig([a], file);
+describe('one file per export in conf.d', () => {
+  it('writes each export owner-only and atomically, creating conf.d, and reads it back', async () => {
+    const conf = new TgtConfigDir(path.join(dir, 'c1', 'conf.d'));
+    expect(await conf.readAll()).toEqual([]);
+    expect(await conf.read(a.iqn)).toBeNull();
+    await conf.write(a);
+    const file = conf.pathOf(a.iqn);
+    expect(path.basename(file)).toBe('dvsan-iqn.2026-11.io.dvsan:u1.vol-a.conf');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     await writeFile(file, renderConfig([a]), { mode: 0o644 });
-    await writeConfig([a, open], file);
+    await conf.write(a);
+    await conf.write(open);
     // Replaced, not rewritten in place: the mode is 0600 again and no temp file is left.
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect(await readdir(path.dirname(file))).toEqual(['dvsan.conf']);
-    expect(await readConfig(file)).toEqual([a, open]);
+    expect((await readdir(conf.dir)).sort()).toEqual([
+      exportFileName(a.iqn),
+      exportFileName(open.iqn),
+    ]);
+    expect(await conf.read(a.iqn)).toEqual(a);
+    expect(await conf.readAll()).toEqual([a, open]);
     expect(await readFile(file, 'utf8')).toContain(
       'incominguser dvsan-111111111111 Secret111111aaaa',
     );
+    expect(await conf.remove(a.iqn)).toBe(true);
+    expect(await conf.remove(a.iqn)).toBe(false);
+    expect(await conf.readAll()).toEqual([open]);
+  });
+
+  it("splits an earlier agent's dvsan.conf into one file per export, keeping newer files", async () => {
+    const conf = new TgtConfigDir(path.join(dir, 'c2'));
+    await mkdir(conf.dir, { recursive: true });
+    await writeFile(path.join(conf.dir, 'dvsan.conf'), renderConfig([a, open, nobody]));
+    const newerOpen = { ...open, acls: [] };
+    await conf.write(newerOpen);
+    // Before the split, both are read; a per-export file wins over dvsan.conf.
+    expect(await conf.readAll()).toEqual([a, newerOpen, nobody]);
+    await conf.migrate();
+    expect((await readdir(conf.dir)).sort()).toEqual(
+      [a, open, nobody].map((r) => exportFileName(r.iqn)).sort(),
+    );
+    expect(await conf.readAll()).toEqual([a, newerOpen, nobody]);
+    for (const r of [a, nobody]) expect((await stat(conf.pathOf(r.iqn))).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a file that does not hold exactly its own export, naming the file', async () => {
+    const conf = new TgtConfigDir(path.join(dir, 'c3'));
+    await mkdir(conf.dir, { recursive: true });
+    await writeFile(conf.pathOf(a.iqn), renderConfig([open]));
+    await expect(conf.read(a.iqn)).rejects.toThrow(
+      /dvsan-iqn.2026-11.io.dvsan:u1.vol-a.conf line 1/,
+    );
+    await writeFile(conf.pathOf(a.iqn), renderConfig([a, open]));
+    await expect(conf.readAll()).rejects.toThrow(/exactly one <target/);
+    expect(() => exportFileName('../../etc/passwd')).toThrow(/target IQN/);
   });
 });

@@ -391,13 +391,13 @@ describe('planRemove', () => {
       ['--op', 'unbind', '--mode', 'account', '--tid', '2', '--user', 'dvsan-shared'],
       ['--op', 'unbind', '--mode', 'account', '--tid', '2', '--user', 'dvsan-t-h1', '--outgoing'],
       ['--op', 'delete', '--mode', 'logicalunit', '--tid', '2', '--lun', '1'],
-      ['--op', 'delete', '--mode', 'target', '--tid', '2'],
+      ['--op', 'delete', '--mode', 'target', '--tid', '2', '--force'],
       ['--op', 'delete', '--mode', 'account', '--user', 'dvsan-h1'],
       ['--op', 'delete', '--mode', 'account', '--user', 'dvsan-t-h1'],
     ]);
   });
 
-  it('forces the delete while an initiator is logged in, and is empty for an unknown IQN', () => {
+  it('forces the delete (an initiator may be logged in), and is empty for an unknown IQN', () => {
     const busy = target({ tid: 1, iqn, sessions: [{ nexus: 1, initiator: h1, addresses: [] }] });
     expect(planRemove(live([busy]), iqn).at(-1)).toEqual([
       '--op',
@@ -417,7 +417,7 @@ describe('planRemove', () => {
     );
     expect(planRemove(live(targets), iqn)).toEqual([
       ['--op', 'delete', '--mode', 'logicalunit', '--tid', '7', '--lun', '1'],
-      ['--op', 'delete', '--mode', 'target', '--tid', '7'],
+      ['--op', 'delete', '--mode', 'target', '--tid', '7', '--force'],
     ]);
   });
 });
