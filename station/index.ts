@@ -135,7 +135,7 @@ export async function createStation(opts: StationOptions): Promise<Station> {
     events,
     bus,
     agentFor: (id) => nodes.link(id),
-    refreshUnit: (node) => construct?.enquire(node),
+    refreshUnit: (node, soon) => (soon ? construct?.enquireSoon(node) : construct?.enquire(node)),
   });
   const attachments = new AttachmentsRepo(db);
   const hosts = new HostService({

@@ -38,6 +38,10 @@ export class Construct {
   private readonly enquiries: Limiter;
   private inflight = new Set<Promise<void>>();
   private readonly waiting = new Set<string>();
+  private readonly soon = new Map<
+    string,
+    { timer: NodeJS.Timeout; first: number; node: NodeRecord }
+  >();
 
   constructor(private readonly d: ConstructDeps) {
     this.enquiries = new Limiter(d.enquiryConcurrency ?? 16);
@@ -100,7 +104,36 @@ export class Construct {
     this.inflight.add(job);
   }
 
+  /**
+   * An enquiry once the unit's changes pause (`quietMs`), and at least every `maxMs` while they
+   * go on: a run of 1,000 creates then costs a handful of storage listings, not one each,
+   * and none of them competes with the creates themselves.
+   */
+  enquireSoon(node: NodeRecord, quietMs = 1000, maxMs = 10_000): void {
+    const now = Date.now();
+    const pending = this.soon.get(node.id);
+    if (pending) clearTimeout(pending.timer);
+    const first = pending?.first ?? now;
+    const delay = Math.max(0, Math.min(quietMs, first + maxMs - now));
+    const timer = setTimeout(() => {
+      this.soon.delete(node.id);
+      this.enquire(node);
+    }, delay);
+    timer.unref();
+    this.soon.set(node.id, { timer, first, node });
+  }
+
+  /** Runs the enquiries that are waiting for a pause now. */
+  private flushSoon(): void {
+    for (const { timer, node } of this.soon.values()) {
+      clearTimeout(timer);
+      this.enquire(node);
+    }
+    this.soon.clear();
+  }
+
   async settled(): Promise<void> {
+    this.flushSoon();
     for (let i = 0; i < 100; i++) {
       await this.watch.settled();
       await Promise.all([...this.inflight]);
@@ -110,6 +143,8 @@ export class Construct {
   }
 
   close(): void {
+    for (const { timer } of this.soon.values()) clearTimeout(timer);
+    this.soon.clear();
     this.watch.stop();
     this.listener.close();
   }

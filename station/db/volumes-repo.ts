@@ -54,6 +54,14 @@ export class VolumesRepo {
     return (await this.db.all<VolumeRow>('SELECT * FROM volumes ORDER BY name')).map(fromRow);
   }
 
+  /** Volumes per unit id, as the station wants them (a unit's own report may lag behind). */
+  async countByUnit(): Promise<Map<string, number>> {
+    const rows = await this.db.all<{ unit_id: string; n: number }>(
+      'SELECT unit_id, COUNT(*) AS n FROM volumes GROUP BY unit_id',
+    );
+    return new Map(rows.map((r) => [r.unit_id, r.n]));
+  }
+
   async get(id: string): Promise<VolumeRecord | undefined> {
     const row = await this.db.get<VolumeRow>('SELECT * FROM volumes WHERE id = ?', [id]);
     return row ? fromRow(row) : undefined;

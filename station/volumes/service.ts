@@ -30,8 +30,12 @@ export interface VolumeServiceDeps {
   events: EventLog;
   bus: EventBus;
   agentFor(nodeId: string): Promise<AgentLink>;
-  /** Asks the unit for its storage again so the pool shows the change. */
-  refreshUnit(node: NodeRecord): void;
+  /**
+   * Asks the unit for its storage again so the pool shows the change: at once, or `soon`
+   * (after a pause in the unit's changes) where the free space did not move — a new sparse
+   * file takes none until a host writes to it.
+   */
+  refreshUnit(node: NodeRecord, soon?: boolean): void;
 }
 
 /**
@@ -69,7 +73,13 @@ export class VolumeService {
         `a volume named ${p.name} already exists (${same.sizeBytes} bytes on another unit or of another size)`,
       );
     }
-    const place = placeVolume((await this.d.pool.view()).units, p.sizeBytes, p.placement, p.unitId);
+    // "spread" counts the volumes the station made, not the unit's last report of them.
+    const counts = await this.d.volumes.countByUnit();
+    const units = (await this.d.pool.view()).units.map((u) => ({
+      ...u,
+      volumeCount: counts.get(u.nodeId) ?? 0,
+    }));
+    const place = placeVolume(units, p.sizeBytes, p.placement, p.unitId);
     const unit = await this.unit(place.unitId);
     return this.perUnit.run(unit.id, async () => {
       const agent = await this.d.agentFor(unit.id);
@@ -92,7 +102,8 @@ export class VolumeService {
         () => this.d.volumes.insert(record),
         () => agent.call('volume.delete', { id: p.name }),
       );
-      this.d.refreshUnit(unit);
+      const kind = unit.storage?.pools.find((x) => x.id === place.pool)?.kind;
+      this.d.refreshUnit(unit, kind === 'directory' && !p.preallocate);
       return this.publish(record);
     });
   }
