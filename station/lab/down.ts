@@ -80,26 +80,24 @@ async function loopsUnder(dir: string): Promise<string[]> {
 }
 
 /**
- * Loop devices a lab host made over files in its private /run/dvsan (the userspace initiator's
- * FUSE exports). Only the node's own mount namespace can see those paths, so each node's sshd
- * namespace is asked; a loop device outlives the namespace and would leak otherwise.
+ * Loop devices this lab's hosts made over their userspace initiators' FUSE files. Loop devices
+ * are machine-wide and every lab host's files sit at the same path inside its own
+ * namespace (/run/dvsan/initiators/<attachment id>/...), so a device is this lab's only when
+ * its file is under an attachment id found in one of this lab's node directories.
  */
-async function hostLoops(namespaces: string[]): Promise<string[]> {
-  const loops = new Set<string>();
-  for (const ns of namespaces) {
-    for (const pid of await netnsPids(ns)) {
-      // sshd rewrites its argv into one title ("sshd: /usr/sbin/sshd ... -f <dir>/sshd_config").
-      if (!(await processCmdline(pid)).join(' ').includes('/sshd_config')) continue;
-      const r = await run('nsenter', ['-t', String(pid), '-m', '--', 'losetup', '-J', '-l']);
-      if (r.code !== 0 || r.stdout.trim() === '') continue;
-      const listed = JSON.parse(r.stdout) as {
-        loopdevices: { name: string; 'back-file': string | null }[];
-      };
-      for (const l of listed.loopdevices)
-        if (l['back-file'] && under('/run/dvsan', l['back-file'])) loops.add(l.name);
-    }
+async function hostLoops(dir: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (const node of await readdir(dir).catch(() => [] as string[])) {
+    const attachments = path.join(dir, node, 'fs', 'run-dvsan', 'initiators');
+    ids.push(...(await readdir(attachments).catch(() => [] as string[])));
   }
-  return [...loops];
+  if (ids.length === 0) return [];
+  const out = (await must('losetup', ['-J', '-l'])).trim();
+  if (out === '') return [];
+  const listed = JSON.parse(out) as { loopdevices: { name: string; 'back-file': string | null }[] };
+  return listed.loopdevices
+    .filter((l) => ids.some((id) => l['back-file']?.includes(`/run/dvsan/initiators/${id}/`)))
+    .map((l) => l.name);
 }
 
 /**
@@ -167,7 +165,7 @@ export async function downLab(
 
   // Hosts' loop devices before their namespaces go: one still mounted is detached as soon as
   // its mount dies with the namespace (the kernel's autoclear).
-  for (const loop of await hostLoops(report.namespaces)) {
+  for (const loop of (await Promise.all(dirs.map(hostLoops))).flat()) {
     if ((await run('losetup', ['-d', loop])).code === 0) report.loopDevices.push(loop);
     else report.problems.push(`could not detach ${loop}`);
   }

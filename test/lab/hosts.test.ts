@@ -105,16 +105,21 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await station?.close();
-  // Attachments left on the hosts on purpose: lab down must not leak their loop devices.
+  // Attachments left on the hosts on purpose: lab down must not leak their loop devices (and
+  // must leave other labs' alone: loop devices are machine-wide).
   const held: string[] = [];
   for (const h of [h1, h2]) {
-    const r = await nodeExec(lab, h, ['losetup', '-J', '-l']).catch(() => null);
-    const listed = r?.stdout.trim()
-      ? (JSON.parse(r.stdout) as { loopdevices: { name: string; 'back-file': string | null }[] })
-      : null;
-    // Loop devices are machine-wide: the host's own are those over its private /run/dvsan.
-    for (const l of listed?.loopdevices ?? [])
-      if (l['back-file']?.startsWith('/run/dvsan/')) held.push(l.name);
+    const r = await nodeExec(lab, h, [
+      'sh',
+      '-c',
+      'for id in $(ls /run/dvsan/initiators); do losetup -j /run/dvsan/initiators/$id/disk -O NAME -n; done',
+    ]);
+    held.push(
+      ...r.stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
   }
   expect(held.length).toBeGreaterThan(3);
   const report = await labDown({ prefix });
