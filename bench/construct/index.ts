@@ -8,6 +8,7 @@
 // Prints a table, writes artifacts/bench/construct.json, and with --plot
 // docs/images/bench-construct.svg; `--plot-from FILE.json` only redraws the plot.
 import { savePlot, saveResult } from '../common/results.js';
+import { log, runBench } from '../common/run.js';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -86,7 +87,6 @@ const listenerGoalPerSecond = 5000;
 const enquiryConcurrency = 16; // station/announce/construct.ts's default
 const buildLimitMs = Math.max(120_000, unitCount * 50);
 
-const log = (msg: string) => console.error(`[bench] ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const made: { station: Station | null; sender: Sender | null; dirs: string[] } = {
@@ -94,23 +94,13 @@ const made: { station: Station | null; sender: Sender | null; dirs: string[] } =
   sender: null,
   dirs: [],
 };
-let cleaning: Promise<void> | null = null;
-const cleanup = () =>
-  (cleaning ??= (async () => {
-    gcObserver.disconnect();
-    await made.sender?.close().catch(() => undefined);
-    if (made.station)
-      await Promise.race([made.station.close(), sleep(15_000)]).catch(() => undefined);
-    for (const dir of made.dirs) await rm(dir, { recursive: true, force: true });
-  })());
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true;
-    log(`${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const cleanup = async () => {
+  gcObserver.disconnect();
+  await made.sender?.close().catch(() => undefined);
+  if (made.station)
+    await Promise.race([made.station.close(), sleep(15_000)]).catch(() => undefined);
+  for (const dir of made.dirs) await rm(dir, { recursive: true, force: true });
+};
 
 interface Counts {
   accepted: number;
@@ -563,13 +553,10 @@ async function writePlot(result: ConstructResult): Promise<void> {
   log(`wrote ${await savePlot('construct', renderSvg(result))}`);
 }
 
-try {
-  if (args['plot-from'])
-    await writePlot(JSON.parse(await readFile(args['plot-from'], 'utf8')) as ConstructResult);
-  else await main();
-} catch (e) {
-  log(interrupted ? 'interrupted' : `failed: ${(e as Error).stack ?? String(e)}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
+await runBench({
+  main: async () =>
+    args['plot-from']
+      ? writePlot(JSON.parse(await readFile(args['plot-from'], 'utf8')) as ConstructResult)
+      : main(),
+  cleanup,
+});

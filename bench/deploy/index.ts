@@ -5,6 +5,7 @@
 // Prints a table, writes artifacts/bench/deploy.json, and with --plot docs/images/bench-deploy.svg;
 // `--plot-from FILE.json` only redraws the plot from a saved result.
 import { savePlot, saveResult } from '../common/results.js';
+import { log, runBench } from '../common/run.js';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -62,8 +63,6 @@ if (!Number.isInteger(units) || units < 1 || units > 60) throw new Error('--unit
 if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100)
   throw new Error('--concurrency must be 1..100');
 
-const log = (msg: string) => console.error(`[bench] ${msg}`);
-
 // Everything to undo, in one place, so the finally block and Ctrl-C share it.
 const made: {
   stations: BenchStation[];
@@ -76,32 +75,22 @@ const made: {
   ansibleDir: null,
   labUp: false,
 };
-let cleaning: Promise<void> | null = null;
-let interrupted = false;
-const cleanup = () =>
-  (cleaning ??= (async () => {
-    killPlaybook();
-    if (made.ansibleDir) await closeControlMasters(made.ansibleDir, `${subnet}.1`).catch(() => 0);
-    // The lab first: closing a station waits for its running task, which ends once sshd is gone.
-    if (made.labUp) {
-      await labDown({ prefix }).catch((e: unknown) =>
-        log(`lab down failed: ${(e as Error).message}`),
-      );
-    }
-    for (const s of made.stations) {
-      await Promise.race([s.station.close(), new Promise((r) => setTimeout(r, 15_000))]).catch(
-        () => undefined,
-      );
-    }
-    for (const dir of made.tempDirs) await rm(dir, { recursive: true, force: true });
-  })());
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true;
-    log(`${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const cleanup = async () => {
+  killPlaybook();
+  if (made.ansibleDir) await closeControlMasters(made.ansibleDir, `${subnet}.1`).catch(() => 0);
+  // The lab first: closing a station waits for its running task, which ends once sshd is gone.
+  if (made.labUp) {
+    await labDown({ prefix }).catch((e: unknown) =>
+      log(`lab down failed: ${(e as Error).message}`),
+    );
+  }
+  for (const s of made.stations) {
+    await Promise.race([s.station.close(), new Promise((r) => setTimeout(r, 15_000))]).catch(
+      () => undefined,
+    );
+  }
+  for (const dir of made.tempDirs) await rm(dir, { recursive: true, force: true });
+};
 
 async function closeStation(s: BenchStation): Promise<void> {
   await s.station.close();
@@ -287,14 +276,11 @@ async function writePlot(result: BenchResult): Promise<void> {
   log(`wrote ${await savePlot('deploy', renderSvg(result))}`);
 }
 
-try {
-  if (args['plot-from'])
-    await writePlot(JSON.parse(await readFile(args['plot-from'], 'utf8')) as BenchResult);
-  else await main();
-} catch (e) {
-  log(interrupted ? 'interrupted' : `failed: ${(e as Error).stack ?? String(e)}`);
-  process.exitCode = 1;
-} finally {
-  log('cleaning up (lab down, temp dirs, ssh masters)');
-  await cleanup();
-}
+await runBench({
+  main: async () =>
+    args['plot-from']
+      ? writePlot(JSON.parse(await readFile(args['plot-from'], 'utf8')) as BenchResult)
+      : main(),
+  cleanup,
+  cleanupNote: 'cleaning up (lab down, temp dirs, ssh masters)',
+});
