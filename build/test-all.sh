@@ -8,7 +8,7 @@ export ELECTRON_SKIP_BINARY_DOWNLOAD=1
 mkdir -p artifacts/results
 rm -f artifacts/results/*.json
 
-debs=(openssh-server openssh-client iproute2 util-linux tgt libiscsi-bin qemu-utils qemu-block-extra qemu-system-common chromium fuse3 poppler-utils openssl)
+debs=(openssh-server openssh-client iproute2 util-linux tgt libiscsi-bin qemu-utils qemu-block-extra qemu-system-common qemu-system-x86 chromium fuse3 poppler-utils openssl)
 if [ "$(id -u)" = 0 ]; then
   missing=()
   for p in "${debs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done

@@ -89,7 +89,8 @@ export async function startDaemon(options: StartOptions): Promise<number> {
 
   const started = await waitFor(
     async () => exited !== null || (await readPidFile(paths.pidFile)) === spawned.pid,
-    options.startMs ?? 5000,
+    // Generous: a Node start in a qemu guest without KVM (the lab's VM tier) takes seconds.
+    options.startMs ?? 15_000,
   );
   if (exited !== null || !started || spawned.pid === undefined) {
     if (spawned.pid !== undefined && exited === null) signal(spawned.pid, 'SIGKILL');

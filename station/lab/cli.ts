@@ -39,6 +39,8 @@ export function registerLabCommands(program: Command): void {
     .description('create a lab and print how to add its nodes')
     .option('--units <n>', 'SAN units (0-60)', count, 0)
     .option('--hosts <n>', 'hosts (0-60)', count, 0)
+    .option('--vm-units <n>', 'SAN units as qemu guests with LIO and LVM (0-20)', count, 0)
+    .option('--vm-hosts <n>', 'hosts as qemu guests with open-iscsi and md (0-20)', count, 0)
     .option('--prefix <prefix>', 'name prefix of everything the lab makes', defaultPrefix)
     .option(
       '--subnet <a.b.c>',
@@ -52,6 +54,8 @@ export function registerLabCommands(program: Command): void {
         async (o: {
           units: number;
           hosts: number;
+          vmUnits: number;
+          vmHosts: number;
           prefix: string;
           subnet: string;
           dir?: string;
@@ -61,6 +65,8 @@ export function registerLabCommands(program: Command): void {
           const state = await labUp({
             units: o.units,
             hosts: o.hosts,
+            vmUnits: o.vmUnits,
+            vmHosts: o.vmHosts,
             prefix: o.prefix,
             subnet: o.subnet,
             dir: o.dir,

@@ -12,6 +12,7 @@ import {
 } from './sshd.js';
 import { findNode, writeLabState, type LabNode, type LabState } from './state.js';
 import { isNodeSshd } from './status.js';
+import { vmExec } from './vm-exec.js';
 
 async function assertRunning(state: LabState, node: LabNode): Promise<void> {
   if (!(await isNodeSshd(state, node))) {
@@ -35,6 +36,7 @@ export async function nodeExec(
   const node = findNode(state, nodeName);
   if (argv.length === 0) throw new DvsanError('invalid-params', 'nodeExec needs a command to run.');
   await assertRunning(state, node);
+  if (node.vm) return vmExec(state, node, argv, opts);
   return run('nsenter', ['-t', String(node.sshdPid), '-n', '-m', '-u', '--', ...argv], {
     ...opts,
     env: opts.env ?? { ...labEnv, HOME: '/root' },
@@ -48,6 +50,8 @@ export async function nodeExec(
  */
 export async function regenerateHostKey(state: LabState, nodeName: string): Promise<LabNode> {
   const node = findNode(state, nodeName);
+  if (node.vm)
+    throw new DvsanError('invalid-params', `${nodeName} is a VM; its host key is fixed at boot.`);
   if (await isNodeSshd(state, node)) {
     const left = await killAll([node.sshdPid]);
     if (left.length > 0)

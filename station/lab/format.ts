@@ -24,7 +24,7 @@ export function formatUp(state: LabState, elapsedMs: number): string {
     ['NODE', 'ROLE', 'ADDRESS', 'HOST KEY'],
     ...state.nodes.map((n) => [
       n.name,
-      n.role + (n.withoutNode ? ' (no node)' : ''),
+      n.role + (n.withoutNode ? ' (no node)' : '') + (n.vm ? ` (VM, ${n.vm.accel})` : ''),
       n.address,
       n.hostKeyFingerprint,
     ]),
@@ -65,9 +65,9 @@ export function formatStatus(status: LabStatus): string {
         ['NODE', 'ROLE', 'ADDRESS', 'SSHD', 'SSH PORT'],
         ...status.nodes.map((n) => [
           n.name,
-          n.role,
+          n.vm ? `${n.role} (VM)` : n.role,
           n.address,
-          n.sshdAlive ? `pid ${n.sshdPid}` : 'dead',
+          n.sshdAlive ? `${n.vm ? 'qemu ' : ''}pid ${n.sshdPid}` : 'dead',
           n.reachable ? 'open' : 'closed',
         ]),
       ]),

@@ -16,6 +16,9 @@ export interface LabUpOptions {
   dir?: string;
   /** Node names whose `node` executables are hidden, to try deploying onto a node without Node. */
   withoutNode?: string[];
+  /** qemu guests with Debian's kernel (LIO, LVM, open-iscsi, md), see station/lab/vm.ts. */
+  vmUnits?: number;
+  vmHosts?: number;
 }
 
 export interface PlannedNode {
@@ -24,8 +27,10 @@ export interface PlannedNode {
   /** 1-based position within its role. */
   index: number;
   address: string;
-  /** The bridge-side end of the node's veth, inside the switch namespace. */
+  /** The bridge-side end of the node's veth (a VM's tap), inside the switch namespace. */
   bridgePort: string;
+  /** A qemu guest rather than a namespace. */
+  vm?: true;
 }
 
 export interface LabPlan {
@@ -45,6 +50,8 @@ export const defaultPrefix = 'dvl';
 export const defaultSubnet = '10.99.1';
 export const labRoot = '/var/lib/dvsan-lab';
 export const maxNodesPerRole = 60;
+/** VM units sit at .71-.90 and VM hosts at .161-.180, clear of the namespace nodes' ranges. */
+export const maxVmsPerRole = 20;
 /** Linux's IFNAMSIZ minus the terminating NUL. */
 export const maxInterfaceName = 15;
 
@@ -117,11 +124,11 @@ export function validateDir(dir: string): string {
   return normal;
 }
 
-function validateCount(what: string, n: number): number {
-  if (!Number.isInteger(n) || n < 0 || n > maxNodesPerRole) {
+function validateCount(what: string, n: number, max = maxNodesPerRole): number {
+  if (!Number.isInteger(n) || n < 0 || n > max) {
     throw new DvsanError(
       'invalid-params',
-      `The number of ${what} must be a whole number from 0 to ${maxNodesPerRole} (got ${n}).`,
+      `The number of ${what} must be a whole number from 0 to ${max} (got ${n}).`,
     );
   }
   return n;
@@ -134,9 +141,17 @@ export function hostName(prefix: string, i: number): string {
   return `${prefix}-h${i}`;
 }
 
+export function vmUnitName(prefix: string, i: number): string {
+  return `${prefix}-vu${i}`;
+}
+export function vmHostName(prefix: string, i: number): string {
+  return `${prefix}-vh${i}`;
+}
+
 /** Units sit at .11-.70, hosts at .101-.160, the station at .1; the ranges never overlap. */
-export function nodeAddress(subnet: string, role: LabRole, i: number): string {
-  return `${subnet}.${(role === 'unit' ? 10 : 100) + i}`;
+export function nodeAddress(subnet: string, role: LabRole, i: number, vm = false): string {
+  const base = role === 'unit' ? 10 : 100;
+  return `${subnet}.${base + (vm ? 60 : 0) + i}`;
 }
 
 /** Validates the options and computes every name and address the lab will use. */
@@ -146,10 +161,12 @@ export function planLab(opts: LabUpOptions): LabPlan {
   const dir = validateDir(opts.dir ?? defaultLabDir(prefix));
   const units = validateCount('units', opts.units);
   const hosts = validateCount('hosts', opts.hosts);
-  if (units + hosts === 0) {
+  const vmUnits = validateCount('VM units', opts.vmUnits ?? 0, maxVmsPerRole);
+  const vmHosts = validateCount('VM hosts', opts.vmHosts ?? 0, maxVmsPerRole);
+  if (units + hosts + vmUnits + vmHosts === 0) {
     throw new DvsanError(
       'invalid-params',
-      'A lab needs at least one unit or host: pass --units and/or --hosts.',
+      'A lab needs at least one unit or host: pass --units, --hosts, --vm-units and/or --vm-hosts.',
     );
   }
   const nodes: PlannedNode[] = [];
@@ -173,8 +190,15 @@ export function planLab(opts: LabUpOptions): LabPlan {
       bridgePort: name,
     });
   }
+  const vm = (role: LabRole, i: number): PlannedNode => {
+    const name = role === 'unit' ? vmUnitName(prefix, i) : vmHostName(prefix, i);
+    const address = nodeAddress(subnet, role, i, true);
+    return { name, role, index: i, address, bridgePort: name, vm: true };
+  };
+  for (let i = 1; i <= vmUnits; i++) nodes.push(vm('unit', i));
+  for (let i = 1; i <= vmHosts; i++) nodes.push(vm('host', i));
   const withoutNode = [...new Set(opts.withoutNode ?? [])];
-  const unknown = withoutNode.filter((n) => !nodes.some((p) => p.name === n));
+  const unknown = withoutNode.filter((n) => !nodes.some((p) => p.name === n && !p.vm));
   if (unknown.length > 0) {
     throw new DvsanError(
       'invalid-params',

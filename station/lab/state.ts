@@ -21,6 +21,8 @@ export const labNodeSchema = z.object({
   tgtdPort: z.number().int().nonnegative().optional(),
   /** True when the node's `node` executables are hidden. */
   withoutNode: z.boolean().optional(),
+  /** VM nodes: a qemu guest; sshdPid is then qemu's pid, and nodeExec goes over SSH. */
+  vm: z.object({ accel: z.enum(['kvm', 'tcg']), consoleLog: z.string() }).optional(),
 });
 export type LabNode = z.infer<typeof labNodeSchema>;
 

@@ -23,6 +23,7 @@ import {
 import { renderHosts, renderPasswd, renderShadow, shadowDay } from './render.js';
 import { checkTools, must, pool } from './run.js';
 import {
+  generateHostKey,
   hostKeyFingerprint,
   nodeInitScript,
   prepareNode,
@@ -33,10 +34,25 @@ import {
 } from './sshd.js';
 import { markerFile, statePath, writeLabState, type LabNode, type LabState } from './state.js';
 import { prepareTgtConfig, readTgtdPid, waitForTgtd } from './tgtd.js';
+import { hostKeyPath } from './render.js';
+import { consoleLogPath, type VmAccel, type VmImage } from './vm-args.js';
+import {
+  assertQemu,
+  chooseAccel,
+  defaultImageCache,
+  ensureImage,
+  startVm,
+  vmBootLimitMs,
+  waitForVm,
+} from './vm.js';
 
 /** Injectable facts about the caller, so the root check is testable without root. */
 export interface LabContext {
   uid?: number;
+  /** Where VM images are built and kept (default /var/lib/dvsan-lab/vm-images). */
+  imageCache?: string;
+  /** How long a guest may take to answer SSH (default 180 s). */
+  vmBootLimitMs?: number;
 }
 
 /** Nodes set up at once: enough to hide process start-up latency, few enough for 2 cores. */
@@ -155,6 +171,15 @@ export async function labUp(opts: LabUpOptions, ctx: LabContext = {}): Promise<L
   await checkTools();
   await assertNoLab(plan);
   await assertSubnetFree(plan.subnet);
+  const vms = plan.nodes.filter((n) => n.vm);
+  let vmImage: { image: VmImage; accel: VmAccel } | null = null;
+  if (vms.length > 0) {
+    await assertQemu();
+    const image = await ensureImage(
+      ctx.imageCache ?? process.env.DVSAN_VM_CACHE ?? defaultImageCache,
+    );
+    vmImage = { image, accel: await chooseAccel(image) };
+  }
   const initScript = nodeInitScript();
   await assertSafeDirChain(plan.dir);
   await assertEmptyOrNew(plan.dir);
@@ -166,18 +191,37 @@ export async function labUp(opts: LabUpOptions, ctx: LabContext = {}): Promise<L
     const { passwordPath, hash } = await makeLabPassword(plan.dir);
     const files = await renderNodeFiles(plan, hash);
     await createSwitch(plan);
-    const started = await pool(plan.nodes, parallelNodes, async (node) => {
-      const s = spec(plan, node);
-      await createNodeNet(plan, node);
-      await prepareNode(plan.dir, s, files);
-      if (s.tgtdPort !== undefined)
-        await prepareTgtConfig(path.join(plan.dir, node.name), s.tgtdPort);
-      const [pid, fingerprint] = await Promise.all([
-        startNode(plan.dir, s, initScript),
-        hostKeyFingerprint(plan.dir, node.name),
-      ]);
-      return { s, pid, fingerprint };
+    const startedVms = await pool(vms, parallelNodes, async (node) => {
+      const dir = path.join(plan.dir, node.name);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await generateHostKey(dir, node.name);
+      const files = {
+        dir,
+        hostKey: hostKeyPath(dir),
+        authorizedKeys: path.join(plan.dir, 'authorized_keys'),
+      };
+      const { image, accel } = vmImage!;
+      const pid = await startVm(plan, node, image, accel, files);
+      return { node, dir, pid, accel, fingerprint: await hostKeyFingerprint(plan.dir, node.name) };
     });
+    const started = await pool(
+      plan.nodes.filter((n) => !n.vm),
+      parallelNodes,
+      async (node) => {
+        const s = spec(plan, node);
+        await createNodeNet(plan, node);
+        await prepareNode(plan.dir, s, files);
+        if (s.tgtdPort !== undefined)
+          await prepareTgtConfig(path.join(plan.dir, node.name), s.tgtdPort);
+        const [pid, fingerprint] = await Promise.all([
+          startNode(plan.dir, s, initScript),
+          hostKeyFingerprint(plan.dir, node.name),
+        ]);
+        return { s, pid, fingerprint };
+      },
+    );
+    const vmLimit = ctx.vmBootLimitMs ?? vmBootLimitMs;
+    const vmDeadline = Date.now() + vmLimit;
     const deadline = Date.now() + sshdStartLimitMs;
     await Promise.all(started.map(({ s, pid }) => waitForSshd(plan.dir, s, pid, deadline)));
     // node-init.sh starts a unit's tgtd before it becomes sshd, so its pid is recorded by now.
@@ -201,6 +245,19 @@ export async function labUp(opts: LabUpOptions, ctx: LabContext = {}): Promise<L
       ...(s.tgtdPort !== undefined ? { tgtdPid: tgtdPids[i], tgtdPort: s.tgtdPort } : {}),
       ...(s.withoutNode ? { withoutNode: true } : {}),
     }));
+    await Promise.all(startedVms.map((v) => waitForVm(v.node, v.dir, v.pid, vmDeadline, vmLimit)));
+    for (const v of startedVms) {
+      nodes.push({
+        name: v.node.name,
+        role: v.node.role,
+        address: v.node.address,
+        port: 22,
+        user: 'root',
+        sshdPid: v.pid,
+        hostKeyFingerprint: v.fingerprint,
+        vm: { accel: v.accel, consoleLog: consoleLogPath(v.dir) },
+      });
+    }
     const state: LabState = {
       prefix: plan.prefix,
       subnet: plan.subnet,

@@ -9,8 +9,9 @@ const gib = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GiB`;
 
 /**
  * Picks the unit and data pool for a new volume: only units that are up, not spare, with a
- * directory pool that has the room. "most-free" takes the most free space; "spread" the
- * unit with the fewest volumes (then the most free). Pure, so every rule is unit-tested.
+ * pool (directory or LVM volume group) that has the room. "most-free" takes the most free
+ * space; "spread" the unit with the fewest volumes (then the most free). Pure, so every rule
+ * is unit-tested.
  */
 export function placeVolume(
   units: PoolUnit[],
@@ -19,9 +20,7 @@ export function placeVolume(
   unitId?: string,
 ): Placement {
   const fits = (u: PoolUnit) =>
-    u.pools
-      .filter((p) => p.kind === 'directory' && p.freeBytes >= sizeBytes)
-      .sort((a, b) => b.freeBytes - a.freeBytes)[0];
+    u.pools.filter((p) => p.freeBytes >= sizeBytes).sort((a, b) => b.freeBytes - a.freeBytes)[0];
   if (unitId) {
     const unit = units.find((u) => u.nodeId === unitId);
     if (!unit)

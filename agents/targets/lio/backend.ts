@@ -62,7 +62,7 @@ const noLog: Log = () => undefined;
 
 /**
  * The LIO target backend: each export is one storage object named after the target IQN, one
- * iSCSI target with TPG 1, LUN 0, one portal and one ACL (with CHAP and mapped LUN 0) per
+ * iSCSI target with TPG 1, LUN 1, one portal and one ACL (with CHAP and mapped LUN 1) per
  * initiator. Every call holds targetcli's lock, and every change ends with saveconfig.json
  * rewritten, so `targetctl restore` brings the same exports back at boot.
  */

@@ -1,0 +1,129 @@
+// md RAID1 on a host: one mirrored device over two attached volumes from two different units,
+// the building block for recovery with spare units. mdadm runs with argv arrays through the
+// injected runner; the array's health is read from sysfs, never from mdadm's human text.
+import path from 'node:path';
+import { DvsanError } from '../../protocol/errors.js';
+import { firstLine } from '../volumes/command.js';
+import type { Run } from './command.js';
+
+/** Mirror names become /dev/md/<name>, so they stay plain. */
+const mirrorNamePattern = /^[a-z0-9][a-z0-9-]{0,31}$/;
+/** Members are block devices the initiator attached: /dev/sdX, /dev/loopN, by-path links. */
+const memberPattern = /^\/dev\/[A-Za-z0-9._:+@/-]+$/;
+
+export function checkMirrorName(name: string): string {
+  if (!mirrorNamePattern.test(name))
+    throw new DvsanError(
+      'invalid-params',
+      `mirror name ${JSON.stringify(name.slice(0, 40))} is invalid: use 1-32 lowercase letters, digits and dashes`,
+    );
+  return name;
+}
+
+function checkMembers(members: readonly string[]): readonly string[] {
+  if (members.length !== 2 || members[0] === members[1])
+    throw new DvsanError('invalid-params', 'a mirror needs exactly two different devices');
+  for (const m of members)
+    if (!memberPattern.test(m) || path.normalize(m) !== m)
+      throw new DvsanError(
+        'invalid-params',
+        `mirror member ${JSON.stringify(m)} is not a device path`,
+      );
+  return members;
+}
+
+export const mirrorDevice = (name: string) => `/dev/md/${checkMirrorName(name)}`;
+
+/** mdadm --create's argv: RAID1, two members, no questions (nobody is there to answer). */
+export function createArgs(name: string, members: readonly string[]): string[] {
+  return [
+    '--create',
+    mirrorDevice(name),
+    '--run',
+    '--level=1',
+    '--raid-devices=2',
+    '--metadata=1.2',
+    // A write-intent bitmap: a member that comes back resyncs only what changed meanwhile.
+    '--bitmap=internal',
+    ...checkMembers(members),
+  ];
+}
+
+export interface MirrorHealth {
+  /** md's array_state: clean, active, degraded is separate (see `missing`). */
+  state: string;
+  /** Members md has lost (sysfs `md/degraded`); 0 when both are in sync or resyncing. */
+  missing: number;
+  /** Resync or recovery in progress ("idle" when none). */
+  syncAction: string;
+}
+
+/** What a health check says about a mirror: null when it is whole. */
+export function describeHealth(name: string, h: MirrorHealth): string | null {
+  if (h.missing > 0)
+    return `mirror ${name} is degraded: ${h.missing} of 2 members missing (state ${h.state})`;
+  if (h.state === 'inactive' || h.state === 'clear')
+    return `mirror ${name} is not running (state ${h.state})`;
+  return null;
+}
+
+export interface MirrorFs {
+  read(file: string): Promise<string | null>;
+  realpath(file: string): Promise<string>;
+}
+
+export class MdMirror {
+  constructor(
+    private readonly run: Run,
+    private readonly fs: MirrorFs,
+  ) {}
+
+  private async mdadm(args: string[], what: string): Promise<void> {
+    const r = await this.run('mdadm', args, { timeoutMs: 60_000 });
+    if (r.code === 127)
+      throw new DvsanError(
+        'agent-error',
+        'mdadm is not installed: install the Debian package mdadm',
+        {
+          packages: ['mdadm'],
+        },
+      );
+    if (r.code !== 0)
+      throw new DvsanError(
+        'agent-error',
+        `mdadm ${what} failed (exit ${r.code}): ${firstLine(r.stderr)}`,
+      );
+  }
+
+  /** Creates the mirror over two attached devices; returns its device (/dev/md/<name>). */
+  async create(name: string, members: readonly string[]): Promise<string> {
+    await this.mdadm(createArgs(name, members), `--create ${name}`);
+    return mirrorDevice(name);
+  }
+
+  async stop(name: string): Promise<void> {
+    await this.mdadm(['--stop', mirrorDevice(name)], `--stop ${name}`);
+  }
+
+  /** The array's state from sysfs (/sys/block/mdN/md/...). */
+  async health(name: string): Promise<MirrorHealth | null> {
+    const real = await this.fs.realpath(mirrorDevice(name)).catch(() => null);
+    if (!real) return null;
+    const md = `/sys/block/${path.basename(real)}/md`;
+    const [state, degraded, sync] = await Promise.all(
+      ['array_state', 'degraded', 'sync_action'].map((f) => this.fs.read(`${md}/${f}`)),
+    );
+    if (state === null || state === undefined) return null;
+    return {
+      state: state.trim(),
+      missing: Number(degraded?.trim() ?? '0') || 0,
+      syncAction: sync?.trim() ?? 'idle',
+    };
+  }
+
+  /** Null when the mirror is whole; otherwise why not, in words. */
+  async check(name: string): Promise<string | null> {
+    const h = await this.health(name);
+    return h ? describeHealth(name, h) : `mirror ${name} is gone (${mirrorDevice(name)} missing)`;
+  }
+}

@@ -1,0 +1,321 @@
+// The VM tier through the StationApi: a qemu unit with Debian's kernel exports an LVM volume
+// through real LIO, a qemu host attaches it with open-iscsi; the saved LIO config restores;
+// a wrong IQN and a wrong CHAP secret are refused by the kernel target. Needs root and qemu.
+import { build } from 'esbuild';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StationClient, type HostView, type Task } from '../../protocol/index.js';
+import { waitForTask } from '../../station/cli/client.js';
+import { createStation, type Station } from '../../station/index.js';
+import { labDown, labUp, nodeExec, stopTgtd, type LabState } from '../../station/lab/index.js';
+import { createLogger } from '../../station/log.js';
+import { within } from './within.js';
+
+const bundlePath = join(import.meta.dirname, '../../dist/agent/dvsan-agent.cjs');
+const prefix = 'dvm';
+const unit = `${prefix}-vu1`;
+const host = `${prefix}-vh1`;
+/** A namespace unit (tgt), the second leg of the mirror. */
+const nsUnit = `${prefix}-u1`;
+const MiB = 1024 * 1024;
+let lab: LabState;
+let station: Station;
+let client: StationClient;
+const ids: Record<string, string> = {};
+
+const sh = (node: string, script: string, ...args: string[]) =>
+  nodeExec(lab, node, ['sh', '-c', script, 'sh', ...args], { timeoutMs: 120_000 });
+
+/** Pids of qemu processes whose argv names `dir`. */
+async function qemusOf(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (argv.startsWith('qemu-system') && argv.includes(dir)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** Bundles one of the tools next to this test for a guest's node. */
+async function bundle(file: string): Promise<string> {
+  const out = await build({
+    entryPoints: [join(import.meta.dirname, file)],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    write: false,
+  });
+  return out.outputFiles[0]!.text;
+}
+
+/** The agent's md mirror code as a tool inside the host (test/lab/vm-md-tool.ts). */
+async function mdTool(...args: string[]): Promise<string> {
+  const r = await nodeExec(lab, host, ['node', '/root/vm-md-tool.cjs', ...args]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return r.stdout;
+}
+
+/** The agent's LIO code as a tool inside the unit (test/lab/vm-lio-tool.ts). */
+async function lioTool(command: string): Promise<string> {
+  const r = await nodeExec(lab, unit, ['node', '/root/vm-lio-tool.cjs', command]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return r.stdout;
+}
+
+/** Logs in from a new iSCSI interface with the given initiator name and CHAP secret. */
+const intruderLogin = (iface: string, initiator: string, user: string, secret: string) =>
+  sh(
+    host,
+    `iscsiadm -m iface -I "$1" -o new >/dev/null
+     iscsiadm -m iface -I "$1" -o update -n iface.initiatorname -v "$2" >/dev/null
+     iscsiadm -m discovery -t st -p "$3" -I "$1" >/dev/null
+     n="iscsiadm -m node -T $4 -p $3 -I $1"
+     $n -o update -n node.session.auth.authmethod -v CHAP
+     $n -o update -n node.session.auth.username -v "$5"
+     $n -o update -n node.session.auth.password -v "$6"
+     $n -o update -n node.session.initial_login_retry_max -v 1
+     $n --login; echo "exit=$?"
+     $n -o delete; iscsiadm -m iface -I "$1" -o delete`,
+    iface,
+    initiator,
+    lab.nodes.find((n) => n.name === unit)!.address,
+    volumeIqn,
+    user,
+    secret,
+  );
+let volumeIqn = '';
+
+async function succeeded(start: Promise<{ taskId: string }>): Promise<Task> {
+  const { taskId } = await start;
+  const task = await waitForTask(client, taskId, () => undefined, 180_000);
+  expect(task.error?.message ?? null).toBeNull();
+  expect(task.state).toBe('succeeded');
+  return task;
+}
+
+async function hostView(name: string): Promise<HostView> {
+  return (await client.call('host/list', {})).find((h) => h.node.name === name)!;
+}
+
+beforeAll(async () => {
+  if (!existsSync(bundlePath)) throw new Error('build the agent first: node build/build.mjs agent');
+  await labDown({ prefix });
+  const imageCache = join(import.meta.dirname, '../../.lab/vm-images');
+  const subnet = '10.99.28';
+  // A guest that misses its time limit: lab up stops it, shows its console and leaves nothing.
+  await expect(
+    labUp(
+      { units: 0, hosts: 0, vmUnits: 1, vmHosts: 0, prefix, subnet },
+      { imageCache, vmBootLimitMs: 2000 },
+    ),
+  ).rejects.toThrow(
+    /dvm-vu1 did not answer on .* within 2 s; it was stopped\. The end of its console log:/,
+  );
+  expect(await qemusOf('/var/lib/dvsan-lab/dvm/')).toEqual([]);
+  expect(existsSync('/var/lib/dvsan-lab/dvm')).toBe(false);
+
+  const started = Date.now();
+  // The image is cached inside the working tree (.lab is git-ignored), so CI reuses it.
+  lab = await labUp({ units: 1, hosts: 0, vmUnits: 1, vmHosts: 1, prefix, subnet }, { imageCache });
+  const accel = lab.nodes.find((n) => n.vm)?.vm?.accel;
+  console.log(`vm lab up in ${Date.now() - started} ms (${accel})`);
+  station = await createStation({
+    dataDir: mkdtempSync(join(tmpdir(), 'dvsan-vm-')),
+    agentBundlePath: bundlePath,
+    log: createLogger('silent'),
+    announce: { listen: { host: '0.0.0.0', port: 0 } },
+  });
+  client = new StationClient(station.transport);
+  for (const name of [unit, host, nsUnit]) {
+    const n = lab.nodes.find((x) => x.name === name)!;
+    ids[name] = (
+      await client.call('node/add', {
+        name,
+        role: n.role,
+        address: n.address,
+        auth: { kind: 'key', keyPath: lab.keyPath },
+        acceptFingerprint: n.hostKeyFingerprint,
+      })
+    ).id;
+  }
+  const deployed = Date.now();
+  const { taskId } = await client.call('node/deploy', {
+    ids: [ids[unit]!, ids[host]!, ids[nsUnit]!],
+  });
+  expect((await waitForTask(client, taskId, () => undefined, 120_000)).error).toBeNull();
+  await within(60_000, async () => {
+    const nodes = await client.call('node/list', {});
+    return [unit, host, nsUnit].every(
+      (name) => nodes.find((n) => n.name === name)?.health === 'up',
+    );
+  });
+  console.log(`agents deployed and up in ${Date.now() - deployed} ms`);
+  for (const [node, file] of [
+    [unit, 'vm-lio-tool'],
+    [host, 'vm-md-tool'],
+  ] as const) {
+    const put = await nodeExec(lab, node, ['sh', '-c', `cat > /root/${file}.cjs`], {
+      input: await bundle(`${file}.ts`),
+    });
+    expect(put.code).toBe(0);
+  }
+}, 300_000);
+
+afterAll(async () => {
+  await station?.close();
+  const report = await labDown({ prefix });
+  expect(report.problems).toEqual([]);
+});
+
+describe('VM tier', () => {
+  it('exports an LVM volume through LIO and attaches it with open-iscsi', async () => {
+    // The unit's agent reports an LVM pool (VG dvsan on the guest's data disk) and LIO.
+    await within(90_000, async () =>
+      (await client.call('pool/get', {})).units.some(
+        (u) => u.name === unit && u.pools.some((p) => p.id === 'lvm:dvsan'),
+      ),
+    );
+    const v = await client.call('volume/create', {
+      name: 'vmdata',
+      sizeBytes: 64 * MiB,
+      unitId: ids[unit]!,
+    });
+    expect(v.pool).toBe('lvm:dvsan');
+    await succeeded(
+      client.call('host/attach', {
+        volumeId: v.id,
+        hostId: ids[host]!,
+        filesystem: 'ext4',
+        mountPoint: '/mnt/v',
+      }),
+    );
+    const a = (await hostView(host)).attachments.find((x) => x.volumeName === 'vmdata')!;
+    expect(a.backend).toBe('open-iscsi');
+    expect(a.device).toMatch(/^\/dev\/sd[a-z]+$/);
+    const written = await sh(
+      host,
+      'head -c 8388608 /dev/urandom > /mnt/v/data && sync && sha256sum /mnt/v/data | cut -d" " -f1',
+    );
+    expect(written.stdout.trim()).toMatch(/^[0-9a-f]{64}$/);
+    await succeeded(client.call('host/detach', { attachmentId: a.id }));
+    expect((await sh(host, 'iscsiadm -m session 2>&1; true')).stdout).toContain('No active');
+    await succeeded(
+      client.call('host/attach', {
+        volumeId: v.id,
+        hostId: ids[host]!,
+        filesystem: 'ext4',
+        mountPoint: '/mnt/v',
+      }),
+    );
+    const read = await sh(host, 'sha256sum /mnt/v/data | cut -d" " -f1');
+    expect(read.stdout.trim()).toBe(written.stdout.trim());
+    volumeIqn = v.iqn;
+
+    // What the kernel holds: one ACL, for this host's IQN, with CHAP on; the LV as iblock.
+    const hostIqn = (
+      await sh(host, 'sed -n "s/^InitiatorName=//p" /etc/iscsi/initiatorname.iscsi')
+    ).stdout.trim();
+    const tpg = `/sys/kernel/config/target/iscsi/${v.iqn}/tpgt_1`;
+    const kernel = await sh(
+      unit,
+      'ls "$1/acls"; cat "$1/attrib/authentication" "$1/attrib/generate_node_acls"; ls -d "$1"/lun/lun_1; cat /sys/kernel/config/target/core/iblock_*/*/udev_path',
+      tpg,
+    );
+    expect(kernel.stdout.trim().split('\n')).toEqual([
+      hostIqn,
+      '1',
+      '0',
+      `${tpg}/lun/lun_1`,
+      expect.stringMatching(/^\/dev\/dvsan\/dvsan-/),
+    ]);
+  });
+
+  it('refuses a wrong initiator IQN and a wrong CHAP secret at the LIO target', async () => {
+    const tpg = `/sys/kernel/config/target/iscsi/${volumeIqn}/tpgt_1`;
+    const hostIqn = (
+      await sh(host, 'sed -n "s/^InitiatorName=//p" /etc/iscsi/initiatorname.iscsi')
+    ).stdout.trim();
+    const user = (await sh(unit, 'cat "$1/acls/$2/auth/userid"', tpg, hostIqn)).stdout.trim();
+    expect(user).not.toBe('');
+    const wrongIqn = await intruderLogin(
+      'wrongiqn',
+      'iqn.2026-11.io.dvsan.host:intruder',
+      user,
+      'NotTheSecret123',
+    );
+    expect(wrongIqn.stdout).toMatch(/exit=(19|24)/);
+    const wrongChap = await intruderLogin('wrongchap', hostIqn, user, 'NotTheSecret123');
+    expect(wrongChap.stdout).toMatch(/exit=24/);
+    // Only the station's own session is there.
+    const sessions = (await sh(host, 'iscsiadm -m session')).stdout.trim().split('\n');
+    expect(sessions).toHaveLength(1);
+  });
+
+  it('keeps saveconfig.json equal to configfs, and a cleared target restores from it', async () => {
+    const saved = JSON.parse(await lioTool('saved')) as unknown;
+    expect(JSON.parse(await lioTool('dump'))).toEqual(saved);
+    await lioTool('clear');
+    expect(
+      (await sh(unit, 'ls /sys/kernel/config/target/iscsi | grep -c "^iqn" || true')).stdout.trim(),
+    ).toBe('0');
+    await lioTool('restore');
+    expect(JSON.parse(await lioTool('dump'))).toEqual(saved);
+    // The host logs in again: detach and attach through the station, and the data is there.
+    const a = (await hostView(host)).attachments.find((x) => x.volumeName === 'vmdata')!;
+    await succeeded(client.call('host/detach', { attachmentId: a.id }));
+    await succeeded(
+      client.call('host/attach', {
+        volumeId: a.volumeId,
+        hostId: ids[host]!,
+        filesystem: 'ext4',
+        mountPoint: '/mnt/v',
+      }),
+    );
+    expect((await sh(host, 'test -s /mnt/v/data && echo there')).stdout.trim()).toBe('there');
+  });
+
+  it('mirrors a VM unit volume and a namespace unit volume with md RAID1, and survives losing one', async () => {
+    const attachRaw = async (name: string, unitName: string) => {
+      const v = await client.call('volume/create', {
+        name,
+        sizeBytes: 64 * MiB,
+        unitId: ids[unitName]!,
+      });
+      await succeeded(client.call('host/attach', { volumeId: v.id, hostId: ids[host]! }));
+      const a = (await hostView(host)).attachments.find((x) => x.volumeName === name)!;
+      expect(a.backend).toBe('open-iscsi');
+      return { v, device: a.device! };
+    };
+    const left = await attachRaw('mirror-a', unit);
+    const right = await attachRaw('mirror-b', nsUnit);
+    expect(await mdTool('create', 'm1', left.device, right.device)).toBe('/dev/md/m1');
+    const written = await sh(
+      host,
+      'mkfs.ext4 -q /dev/md/m1 && mkdir -p /mnt/m && mount /dev/md/m1 /mnt/m && head -c 4194304 /dev/urandom > /mnt/m/before && sync && sha256sum /mnt/m/before | cut -d" " -f1',
+    );
+    expect(written.stdout.trim()).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.parse(await mdTool('check', 'm1'))).toBeNull();
+
+    // The namespace unit's target goes away. The session's recovery timeout is cut from the
+    // default 120 s, so md fails the member quickly instead of waiting on the dead unit.
+    await sh(
+      host,
+      'for s in /sys/class/iscsi_session/session*; do [ "$(cat $s/targetname)" = "$1" ] && echo 5 > $s/recovery_tmo; done; true',
+      right.v.iqn,
+    );
+    await stopTgtd(lab, nsUnit);
+    const after = await sh(
+      host,
+      'head -c 4194304 /dev/urandom > /mnt/m/after && sync && echo 3 > /proc/sys/vm/drop_caches && sha256sum /mnt/m/before | cut -d" " -f1 && test -s /mnt/m/after && echo wrote',
+    );
+    expect(after.stdout.trim().split('\n')).toEqual([written.stdout.trim(), 'wrote']);
+    await within(60_000, async () => /degraded: 1 of 2/.test(await mdTool('check', 'm1')));
+  });
+});
