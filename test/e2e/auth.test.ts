@@ -13,6 +13,7 @@ import { remoteTransport } from '../../station/cli/remote.js';
 import { Database } from '../../station/db/database.js';
 import { labDown, labUp, type LabState } from '../../station/lab/index.js';
 import { launchChromium } from './browser.js';
+import { deployLab } from '../shared/deploy-lab.js';
 
 const run = promisify(execFile);
 const isRoot = process.getuid?.() === 0;
@@ -71,16 +72,6 @@ function startServe(): Promise<void> {
     serve.stderr!.on('data', onData);
     serve.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${output}`)));
   });
-}
-
-async function poll<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await get().catch(() => undefined);
-    if (value !== undefined && ok(value)) return value;
-    if (Date.now() > end) throw new Error(`${what}: not reached in ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 async function newPage(): Promise<Page> {
@@ -159,27 +150,7 @@ describe.skipIf(!isRoot)('headless station: login, roles, TLS, audit', () => {
     // The admin works through the remote CLI's transport: login + pinned certificate.
     process.env.DVSAN_PASSWORD = passwords.ada;
     admin = new StationClient(remoteTransport(url, { user: 'ada', fingerprint }));
-    const unit = lab.nodes[0]!;
-    const added = await admin.call('node/add', {
-      name: `${prefix}-u1`,
-      role: 'unit',
-      address: unit.address,
-      auth: { kind: 'key', keyPath: lab.keyPath },
-      acceptFingerprint: unit.hostKeyFingerprint,
-    });
-    const { taskId } = await admin.call('node/deploy', { ids: [added.id] });
-    const deployed = await poll(
-      'deploy',
-      () => admin.call('task/get', { id: taskId }),
-      (t) => t.state !== 'queued' && t.state !== 'running',
-      120_000,
-    );
-    expect(deployed.state).toBe('succeeded');
-    await poll(
-      'unit in the pool',
-      () => admin.call('pool/get', {}),
-      (p) => p.units.some((u) => u.health === 'up' && u.pools.length > 0),
-    );
+    await deployLab(admin, lab);
     await admin.call('volume/create', { name: 'by-admin', sizeBytes: 64 * mib });
     delete process.env.DVSAN_PASSWORD;
     browser = await launchChromium();

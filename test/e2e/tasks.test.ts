@@ -13,6 +13,7 @@ import { StationClient } from '../../protocol/index.js';
 import { remoteTransport } from '../../station/cli/remote.js';
 import { labDown, labUp, nodeExec, type LabState } from '../../station/lab/index.js';
 import { launchChromium } from './browser.js';
+import { deployLab } from '../shared/deploy-lab.js';
 import { type RunningStation, startStation } from './station-server.js';
 
 const run = promisify(execFile);
@@ -121,27 +122,7 @@ describe.skipIf(!isRoot)('console: tasks', () => {
     lab = await labUp({ units: 1, hosts: 0, prefix, subnet: '10.99.22' });
     station = await startStation(mkdtempSync(join(tmpdir(), 'dvsan-e2e-')), 7422);
     client = new StationClient(remoteTransport(station.url));
-    const unit = lab.nodes[0]!;
-    const added = await client.call('node/add', {
-      name: `${prefix}-u1`,
-      role: 'unit',
-      address: unit.address,
-      auth: { kind: 'key', keyPath: lab.keyPath },
-      acceptFingerprint: unit.hostKeyFingerprint,
-    });
-    const { taskId } = await client.call('node/deploy', { ids: [added.id] });
-    const deployed = await poll(
-      'deploy',
-      () => client.call('task/get', { id: taskId }),
-      (t) => t.state !== 'queued' && t.state !== 'running',
-      120_000,
-    );
-    expect(deployed.state).toBe('succeeded');
-    await poll(
-      'unit in the pool',
-      () => client.call('pool/get', {}),
-      (p) => p.units.some((u) => u.health === 'up' && u.pools.length > 0),
-    );
+    await deployLab(client, lab);
     volumeId = (await client.call('volume/create', { name: 'shared-a', sizeBytes: 64 * mib })).id;
     browser = await launchChromium();
     alice = await browser.newContext({ viewport: { width: 1400, height: 900 } });
