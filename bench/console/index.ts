@@ -251,7 +251,7 @@ await runBench({
         const round = await oneRound(browser, urls[variant], variant, volumes);
         all.push(round);
         log(
-          `round ${r + 1}/${rounds} ${variant}: cold ${fmt(round.cold.paintedMs)} ms (CPU ${fmt(round.cold.cpuMs ?? Number.NaN)}), warm ${fmt(round.warm.paintedMs)} ms, filters ${round.filters.map((f) => fmt(f.paintedMs)).join('/')} ms (CPU ${round.filters.map((f) => fmt(f.cpuMs)).join('/')}), clear ${round.clears.map((f) => fmt(f.paintedMs)).join('/')} ms, heap ${round.state.heapMiB.toFixed(1)} MiB, ${round.state.rowsInDom} rows in DOM, load ${round.loadavg[0]!.toFixed(1)}`,
+          `round ${r + 1}/${rounds} ${variant}: cold ${fmt(round.cold.paintedMs)} ms (CPU ${fmt(round.cold.cpuMs ?? Number.NaN)}; scripts ran / list sent / answered ${fmt(round.cold.scriptsMs)} / ${fmt(round.cold.listSentMs)} / ${fmt(round.cold.listDoneMs)} ms), warm ${fmt(round.warm.paintedMs)} ms, filters ${round.filters.map((f) => fmt(f.paintedMs)).join('/')} ms (CPU ${round.filters.map((f) => fmt(f.cpuMs)).join('/')}), clear ${round.clears.map((f) => fmt(f.paintedMs)).join('/')} ms, heap ${round.state.heapMiB.toFixed(1)} MiB, ${round.state.rowsInDom} rows in DOM, load ${round.loadavg[0]!.toFixed(1)}`,
         );
       }
     }

@@ -1,21 +1,42 @@
-import type { Component } from 'vue';
-import DashboardPage from './dashboard/DashboardPage.vue';
-import TopologyPage from './topology/TopologyPage.vue';
-import EventsPage from './events/EventsPage.vue';
-import HostsPage from './hosts/HostsPage.vue';
-import NodesPage from './nodes/NodesPage.vue';
-import PoolPage from './pool/PoolPage.vue';
-import ReportsPage from './reports/ReportsPage.vue';
-import SettingsPage from './settings/SettingsPage.vue';
-import TasksPage from './tasks/TasksPage.vue';
-import VolumesPage from './volumes/VolumesPage.vue';
-import UsersPage from './users/UsersPage.vue';
+import { defineAsyncComponent, type Component } from 'vue';
+import { useNodesStore } from '../stores/nodes.js';
+import { useTasksStore } from '../stores/tasks.js';
+import { useVolumesStore } from '../stores/volumes.js';
 
 export interface PageEntry {
   /** The first part of the URL hash, e.g. "nodes" for "#/nodes". */
   key: string;
   label: string;
   component: Component;
+  /** Fetches the page's code; the console calls it early, before the session check answers. */
+  load: () => Promise<unknown>;
+  /**
+   * Starts the live stores the page reads (each start is idempotent). The shell starts only
+   * the open page's stores, so a page that needs 10,000 volumes does not wait behind every
+   * node's inventory.
+   */
+  startStores: () => void;
+}
+
+const nodes = () => useNodesStore().start();
+const tasks = () => useTasksStore().start();
+const volumes = () => useVolumesStore().start();
+
+// Each page is its own chunk: the first load parses the shell and the open page only (the
+// charts and the graph library stay out of it unless their page is open).
+function page(
+  key: string,
+  label: string,
+  load: () => Promise<{ default: Component }>,
+  stores: (() => void)[] = [],
+): PageEntry {
+  return {
+    key,
+    label,
+    load,
+    component: defineAsyncComponent(load),
+    startStores: () => stores.forEach((start) => start()),
+  };
 }
 
 /**
@@ -24,17 +45,17 @@ export interface PageEntry {
  * the menu never offers a page that is not there.
  */
 export const pages: readonly PageEntry[] = [
-  { key: 'dashboard', label: 'Dashboard', component: DashboardPage },
-  { key: 'nodes', label: 'Nodes', component: NodesPage },
-  { key: 'pool', label: 'Pool', component: PoolPage },
-  { key: 'volumes', label: 'Volumes', component: VolumesPage },
-  { key: 'hosts', label: 'Hosts', component: HostsPage },
-  { key: 'tasks', label: 'Tasks', component: TasksPage },
-  { key: 'events', label: 'Events', component: EventsPage },
-  { key: 'topology', label: 'Topology', component: TopologyPage },
-  { key: 'reports', label: 'Reports', component: ReportsPage },
-  { key: 'users', label: 'Users', component: UsersPage },
-  { key: 'settings', label: 'Settings', component: SettingsPage },
+  page('dashboard', 'Dashboard', () => import('./dashboard/DashboardPage.vue'), [nodes, tasks]),
+  page('nodes', 'Nodes', () => import('./nodes/NodesPage.vue'), [nodes, tasks]),
+  page('pool', 'Pool', () => import('./pool/PoolPage.vue'), [nodes]),
+  page('volumes', 'Volumes', () => import('./volumes/VolumesPage.vue'), [volumes]),
+  page('hosts', 'Hosts', () => import('./hosts/HostsPage.vue'), [tasks]),
+  page('tasks', 'Tasks', () => import('./tasks/TasksPage.vue'), [tasks]),
+  page('events', 'Events', () => import('./events/EventsPage.vue'), [nodes]),
+  page('topology', 'Topology', () => import('./topology/TopologyPage.vue'), [nodes]),
+  page('reports', 'Reports', () => import('./reports/ReportsPage.vue')),
+  page('users', 'Users', () => import('./users/UsersPage.vue')),
+  page('settings', 'Settings', () => import('./settings/SettingsPage.vue')),
 ];
 
 export function findPage(key: string): PageEntry {
