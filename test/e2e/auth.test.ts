@@ -20,7 +20,9 @@ const isRoot = process.getuid?.() === 0;
 const prefix = 'dva';
 const root = join(import.meta.dirname, '../..');
 const cli = join(root, 'bin/dvsan.mjs');
-const images = join(root, 'docs/images');
+// Pictures for the docs land with the other screenshots; copying one into docs/images is a
+// deliberate step, so a test run never changes the tree.
+const images = join(root, 'artifacts/screenshots');
 const mib = 1024 * 1024;
 const passwords = {
   ada: 'admin-password-1',

@@ -27,7 +27,9 @@ const run = promisify(execFile);
 const isRoot = process.getuid?.() === 0;
 const root = join(import.meta.dirname, '../..');
 const shots = join(root, 'artifacts/screenshots');
-const docsImages = join(root, 'docs/images');
+// Pictures for the docs land with the other screenshots; copying one into docs/images is a
+// deliberate step, so a test run never changes the tree.
+const docsImages = join(root, 'artifacts/screenshots/docs');
 const prefix = 'dvr';
 const hostIqn = 'iqn.2026-11.io.dvsan.lab:dvr-web-1';
 const GiB = 2 ** 30;
@@ -46,7 +48,7 @@ const file = (kind: string, format: string) => join(out, `${kind}.${format}`);
 
 describe.skipIf(!isRoot)('reports from a lab-built station', () => {
   beforeAll(async () => {
-    await mkdir(shots, { recursive: true });
+    await mkdir(docsImages, { recursive: true });
     await labDown({ prefix });
     lab = await labUp({ units: 1, hosts: 0, prefix, subnet: '10.99.21' });
     station = await startStation(dataDir, 7431);
