@@ -6,8 +6,7 @@ import { placements, volumeNameSchema } from './volumes.js';
 
 const id = z.string().min(1).max(64);
 
-export const filesystems = filesystemTypes;
-export type Filesystem = (typeof filesystems)[number];
+export type Filesystem = (typeof filesystemTypes)[number];
 
 /** The station's view of an attachment's life; the host's own health check is separate. */
 export const hostAttachmentStates = ['attaching', 'attached', 'failed', 'detaching'] as const;
@@ -25,7 +24,7 @@ export const attachmentViewSchema = z.object({
   shared: z.boolean(),
   state: z.enum(hostAttachmentStates),
   readOnly: z.boolean(),
-  filesystem: z.enum(filesystems).nullable(),
+  filesystem: z.enum(filesystemTypes).nullable(),
   mountPoint: z.string().nullable(),
   device: z.string().nullable(),
   backend: z.string().nullable(),
@@ -50,7 +49,7 @@ export const hostRequestViewSchema = z.object({
   hostName: z.string(),
   sizeBytes: z.number().int().positive(),
   mountPoint: z.string().nullable(),
-  filesystem: z.enum(filesystems).nullable(),
+  filesystem: z.enum(filesystemTypes).nullable(),
   state: z.enum(hostRequestStates),
   reason: z.string().nullable(),
   taskId: z.string().nullable(),
@@ -64,7 +63,7 @@ export type HostRequestView = z.infer<typeof hostRequestViewSchema>;
 const attachOptions = {
   readOnly: z.boolean().default(false),
   /** Format when the volume is empty (never over existing data) and mount. */
-  filesystem: z.enum(filesystems).optional(),
+  filesystem: z.enum(filesystemTypes).optional(),
   mountPoint: mountPointSchema.optional(),
 };
 

@@ -18,7 +18,6 @@ export const announcedRequestSchema = z
     filesystem: z.enum(filesystemTypes).optional(),
   })
   .strict();
-export type AnnouncedRequest = z.infer<typeof announcedRequestSchema>;
 
 /** The station's answer, kept on the host for the waiting command to read. */
 export const requestStatusSchema = z

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import {
   DvsanError,
-  filesystems,
+  filesystemTypes,
   hostRequestStates,
   type Filesystem,
   type HostRequestState,
@@ -30,8 +30,8 @@ async function idByName(c: StationClient, kind: 'volume' | 'unit', name: string)
 
 function filesystem(value: string | undefined): Filesystem | undefined {
   if (value === undefined) return undefined;
-  if (!(filesystems as readonly string[]).includes(value))
-    throw new DvsanError('invalid-params', `--fs ${value}: use ${filesystems.join(' or ')}`);
+  if (!(filesystemTypes as readonly string[]).includes(value))
+    throw new DvsanError('invalid-params', `--fs ${value}: use ${filesystemTypes.join(' or ')}`);
   return value as Filesystem;
 }
 
@@ -100,7 +100,7 @@ export function registerHostCommands(program: Command, globals: () => GlobalOpti
     });
   const attachOptions = (c: Command) =>
     c
-      .option('--fs <type>', `format when empty and mount: ${filesystems.join(' or ')}`)
+      .option('--fs <type>', `format when empty and mount: ${filesystemTypes.join(' or ')}`)
       .option('--mount <path>', 'mount it here (needs --fs)')
       .option('--read-only', 'attach read-only')
       .option('--no-wait', 'start the task and return its id')

@@ -130,10 +130,6 @@ export class HostService {
     return Promise.all(hosts.map((h) => this.view(h, all)));
   }
 
-  async attachmentsOfVolume(volumeId: string): Promise<AttachmentRecord[]> {
-    return this.d.attachments.ofVolume(volumeId);
-  }
-
   async attach(p: ParsedParams<'host/attach'>, user?: string): Promise<{ taskId: string }> {
     const host = await this.host(p.hostId);
     const volume = await this.volume(p.volumeId);
@@ -417,7 +413,7 @@ export class HostService {
     };
   }
 
-  async publish(host: NodeRecord): Promise<void> {
+  private async publish(host: NodeRecord): Promise<void> {
     const fresh = (await this.d.nodes.get(host.id)) ?? host;
     this.d.bus.emit({
       type: 'host.updated',
