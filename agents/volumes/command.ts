@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, type ExecFileException } from 'node:child_process';
 import type { CommandResult, CommandRunner } from '../daemon/systemd.js';
 import { findTool } from '../inventory/tools.js';
 
@@ -7,6 +7,16 @@ export type { CommandResult, CommandRunner };
 export interface RunOptions {
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Why a program gave no exit code, in words that never repeat its arguments: Node's own
+ * message ("Command failed: <file> <args>") would carry a CHAP secret passed as one.
+ */
+function whyNotRun(file: string, err: ExecFileException): string {
+  if (err.killed || err.signal)
+    return `${file} was stopped (${err.signal ?? 'killed'}), e.g. at its time limit`;
+  return `${file} could not run (${String(err.code ?? 'unknown error')})`;
 }
 
 /**
@@ -30,7 +40,11 @@ export function runProgram(
       },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        resolve({ code, stdout, stderr: stderr || (err && code === -1 ? err.message : '') });
+        resolve({
+          code,
+          stdout,
+          stderr: stderr || (err && code === -1 ? whyNotRun(file, err) : ''),
+        });
       },
     );
     child.stdin?.end();

@@ -1,11 +1,11 @@
 // Talking to one tgtd: every command is `tgtadm --lld iscsi -C <port> …` run as an argv array
 // (never a shell), with a timeout, and with CHAP passwords masked wherever a command line is
 // logged or reported.
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { CommandResult } from '../../daemon/systemd.js';
 import { findTool } from '../../inventory/tools.js';
 import type { Log } from '../../log.js';
+import { firstLine, runProgram } from '../../volumes/command.js';
 import { TargetError } from '../errors.js';
 
 export type { CommandResult };
@@ -92,18 +92,7 @@ export class TgtadmError extends TargetError {
 }
 
 export const execRunner: TgtRunner = (file, args) =>
-  new Promise((resolve) => {
-    const child = execFile(
-      file,
-      [...args],
-      { timeout: commandTimeoutMs, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        resolve({ code, stdout, stderr: stderr || (err && code === -1 ? err.message : '') });
-      },
-    );
-    child.stdin?.end();
-  });
+  runProgram(file, args, { timeoutMs: commandTimeoutMs });
 
 export interface TgtadmOptions {
   controlPort: number;
@@ -179,12 +168,4 @@ export class Tgtadm {
       { args: shown, exitCode: result.code, controlPort: this.controlPort },
     );
   }
-}
-
-function firstLine(text: string): string {
-  const line = text
-    .split('\n')
-    .map((l) => l.trim())
-    .find((l) => l !== '');
-  return (line ?? '').slice(0, 300);
 }
