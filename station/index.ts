@@ -164,8 +164,11 @@ export async function createStation(opts: StationOptions): Promise<Station> {
   construct = new Construct({
     ...(opts.storageRefreshMs !== undefined ? { storageRefreshMs: opts.storageRefreshMs } : {}),
     onAnnounce: (body) => {
-      if (body.request) void requests.onAnnounce(body);
-      if (body.kind === 'heartbeat') void hosts.onFaults(body.nodeId, body.failedAttachments ?? []);
+      // Announce work must never end the station: a failure is logged and the next packet retries.
+      const failed = (err: unknown) => log.warn({ err, node: body.nodeId }, 'announce work failed');
+      if (body.request) requests.onAnnounce(body).catch(failed);
+      if (body.kind === 'heartbeat')
+        hosts.onFaults(body.nodeId, body.failedAttachments ?? []).catch(failed);
     },
     nodes: nodesRepo,
     settings,

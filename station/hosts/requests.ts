@@ -98,17 +98,28 @@ export class RequestService {
   }
 
   async approve(id: string, user = 'local'): Promise<HostRequestView> {
-    const record = await this.pending(id);
-    const quota = await this.overQuota(record.hostId, record.sizeBytes);
-    if (quota) throw new DvsanError('conflict', `${quota}: raise the quota or deny the request`);
-    await this.grant(record, user);
+    // Under the host's lock: two admins (or an approve and a deny) decide a request once.
+    await this.decidePending(id, async (record) => {
+      const quota = await this.overQuota(record.hostId, record.sizeBytes);
+      if (quota) throw new DvsanError('conflict', `${quota}: raise the quota or deny the request`);
+      await this.grant(record, user);
+    });
     return this.viewOf(id);
   }
 
   async deny(id: string, reason: string | undefined, user = 'local'): Promise<HostRequestView> {
-    const record = await this.pending(id);
-    await this.decide(record, 'denied', user, reason ?? 'denied by an administrator');
+    await this.decidePending(id, (record) =>
+      this.decide(record, 'denied', user, reason ?? 'denied by an administrator'),
+    );
     return this.viewOf(id);
+  }
+
+  private async decidePending(
+    id: string,
+    decide: (record: HostRequestRecord) => Promise<void>,
+  ): Promise<void> {
+    const hostId = (await this.pending(id)).hostId;
+    await this.perHost.run(hostId, async () => decide(await this.pending(id)));
   }
 
   private async grant(pending: HostRequestRecord, by: string): Promise<void> {
@@ -125,8 +136,8 @@ export class RequestService {
           ...(record.mountPoint ? { mountPoint: record.mountPoint } : {}),
         },
         {
-          progress: (message) => void this.publish(record, message),
-          done: (outcome) => void this.finish(record.id, outcome),
+          progress: (message) => this.publish(record, message).catch((err) => this.warn(err)),
+          done: (outcome) => this.finish(record.id, outcome).catch((err) => this.warn(err)),
         },
       );
       await this.d.attachments.updateRequest(record.id, { taskId });
@@ -211,6 +222,10 @@ export class RequestService {
     } catch (err) {
       this.d.log.warn({ err, request: record.id }, 'telling the host about its request failed');
     }
+  }
+
+  private warn(err: unknown): void {
+    this.d.log.warn({ err }, 'a host request could not be updated');
   }
 
   private async overQuota(hostId: string, sizeBytes: number): Promise<string | null> {

@@ -5,6 +5,7 @@ import {
   type Filesystem,
   type HostView,
   type LockRequest,
+  type Task,
   type ParsedParams,
 } from '../../protocol/index.js';
 import type { AttachmentRecord, AttachmentsRepo } from '../db/attachments-repo.js';
@@ -15,7 +16,7 @@ import type { EventBus } from '../events.js';
 import type { AgentLink } from '../nodes/service.js';
 import type { SecretBox } from '../secrets.js';
 import { KeyedMutex } from '../tasks/keyed-mutex.js';
-import type { TaskContext, TaskEngine } from '../tasks/index.js';
+import type { TaskContext, TaskEngine, TaskSpec } from '../tasks/index.js';
 import type { VolumeService } from '../volumes/service.js';
 import { attachOnHost, detachOnHost } from './host-steps.js';
 
@@ -134,7 +135,7 @@ export class HostService {
     const host = await this.host(p.hostId);
     const volume = await this.volume(p.volumeId);
     const record = await this.reserve(volume, host, p);
-    const task = await this.d.tasks.start({
+    const task = await this.startTask(() => this.d.attachments.remove(record.id), {
       kind: 'host.attach',
       targets: [volume.id, host.id],
       steps: ['export to host', 'attach on host'],
@@ -221,36 +222,54 @@ export class HostService {
         'conflict',
         `${host.name} is down, so the volume cannot be unmounted there: force the detach to forget it (the host may still have it mounted)`,
       );
-    if (record.state === 'attaching' || record.state === 'detaching')
-      throw new DvsanError(
-        'conflict',
-        `${volume.name} is still ${record.state} on ${host.name}: wait for that task to end`,
-      );
-    await this.d.attachments.update(record.id, { state: 'detaching' });
-    await this.publish(host);
-    const task = await this.d.tasks.start({
-      kind: force ? 'host.forceDetach' : 'host.detach',
-      targets: [volume.id, host.id],
-      steps: ['detach on host', 'unexport'],
-      locks: await this.locks(volume, host),
-      ...(user ? { user } : {}),
-      work: async (ctx) => {
-        try {
-          const warnings = await detachOnHost(this.d, ctx, record, volume, host, force);
-          await this.d.attachments.remove(record.id);
-          return { volume: volume.name, host: host.name, warnings };
-        } catch (err) {
-          await this.d.attachments.update(record.id, {
-            state: 'failed',
-            error: (err as Error).message,
-          });
-          throw err;
-        } finally {
-          await this.publish(host);
-        }
-      },
+    // Checked and marked under the volume's lock: two detaches of one attachment start once.
+    await this.perVolume.run(volume.id, async () => {
+      const now = await this.d.attachments.get(record.id);
+      if (!now) throw new DvsanError('not-found', `no attachment with id ${attachmentId}`);
+      if (now.state === 'attaching' || now.state === 'detaching')
+        throw new DvsanError(
+          'conflict',
+          `${volume.name} is still ${now.state} on ${host.name}: wait for that task to end`,
+        );
+      await this.d.attachments.update(record.id, { state: 'detaching' });
     });
+    await this.publish(host);
+    const task = await this.startTask(
+      () => this.d.attachments.update(record.id, { state: record.state }),
+      {
+        kind: force ? 'host.forceDetach' : 'host.detach',
+        targets: [volume.id, host.id],
+        steps: ['detach on host', 'unexport'],
+        locks: await this.locks(volume, host),
+        ...(user ? { user } : {}),
+        work: async (ctx) => {
+          try {
+            const warnings = await detachOnHost(this.d, ctx, record, volume, host, force);
+            await this.d.attachments.remove(record.id);
+            return { volume: volume.name, host: host.name, warnings };
+          } catch (err) {
+            await this.d.attachments.update(record.id, {
+              state: 'failed',
+              error: (err as Error).message,
+            });
+            throw err;
+          } finally {
+            await this.publish(host);
+          }
+        },
+      },
+    );
     return { taskId: task.id };
+  }
+
+  /** Starts a task; one that cannot even be queued puts the attachment row back by `undo`. */
+  private async startTask(undo: () => Promise<void>, spec: TaskSpec): Promise<Task> {
+    try {
+      return await this.d.tasks.start(spec);
+    } catch (err) {
+      await undo();
+      throw err;
+    }
   }
 
   /** An attachment changes the volume and the host, and needs its unit to stay as it is. */

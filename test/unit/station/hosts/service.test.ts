@@ -179,6 +179,21 @@ describe('attach and detach', () => {
     expect(u1.exports.get(v.iqn)!.acls).toHaveLength(2);
   });
 
+  it('starts one detach when two are asked for at once', async () => {
+    const v = await client.call('volume/create', { name: 'v1', sizeBytes: 64 * MiB });
+    await run(client.call('host/attach', { volumeId: v.id, hostId: 'h1' }));
+    const id = (await client.call('host/list', {}))[0]!.attachments[0]!.id;
+    const outcomes = await Promise.allSettled([
+      client.call('host/detach', { attachmentId: id }),
+      client.call('host/detach', { attachmentId: id }),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    await station.idle();
+    expect(
+      (await client.call('task/list', {})).filter((t) => t.kind === 'host.detach'),
+    ).toHaveLength(1);
+  });
+
   it('undoes the export when the host cannot log in, and says why', async () => {
     const v = await client.call('volume/create', { name: 'v1', sizeBytes: 64 * MiB });
     hosts.h1!.failNext.add('initiator.attach');
@@ -285,6 +300,21 @@ describe('host requests', () => {
       /over the host's quota: it holds 160 MiB of 256 MiB and asks for 128 MiB/,
     );
     expect((await client.call('volume/list', {})).length).toBe(2);
+  });
+
+  it('decides a request once when two admins act at the same moment', async () => {
+    announceRequest('h2', { id: rid(7), sizeBytes: 16 * MiB });
+    await expect
+      .poll(async () => (await client.call('request/list', { state: 'pending' })).length)
+      .toBe(1);
+    const outcomes = await Promise.allSettled([
+      client.call('request/approve', { id: rid(7) }),
+      client.call('request/approve', { id: rid(7) }),
+      client.call('request/deny', { id: rid(7) }),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    await station.idle();
+    expect((await client.call('volume/list', {})).length).toBeLessThanOrEqual(1);
   });
 
   it('lets an admin deny with a reason, which the host hears', async () => {
