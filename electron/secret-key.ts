@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The part of Electron's safeStorage this module uses, so tests can hand in a fake. */
@@ -10,6 +10,8 @@ export interface KeyVault {
 }
 
 export const sealedKeyFile = 'secret.key.sealed';
+/** The station's own 0600 key file (station/index.ts) where no keychain sealed the key. */
+export const plainKeyFile = 'secret.key';
 
 /**
  * The station's secret key on the desktop: 32 random bytes kept sealed by the OS keychain
@@ -38,8 +40,17 @@ export async function desktopSecretKey(
     if (shouldReEncrypt) await store(vault, file, result);
     return key;
   }
-  const key = randomBytes(32);
+  // A station that ran without a keychain (or before the desktop sealed its key) kept its key
+  // in a 0600 file: adopt that key, or every secret it sealed would be lost.
+  const plainFile = join(dataDir, plainKeyFile);
+  const existing = await readFile(plainFile).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+  const key = existing?.length === 32 ? existing : randomBytes(32);
   await store(vault, file, key.toString('hex'));
+  // Sealed now: the plain copy would make the keychain pointless.
+  if (existing) await rm(plainFile, { force: true });
   return key;
 }
 

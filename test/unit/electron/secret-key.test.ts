@@ -1,8 +1,13 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { desktopSecretKey, type KeyVault, sealedKeyFile } from '../../../electron/secret-key.js';
+import {
+  desktopSecretKey,
+  type KeyVault,
+  plainKeyFile,
+  sealedKeyFile,
+} from '../../../electron/secret-key.js';
 
 /** A stand-in keychain: "seals" by reversing and tagging, enough to see what is stored. */
 function fakeVault(available = true, rotate = false): KeyVault & { sealed: number } {
@@ -44,5 +49,17 @@ describe('desktopSecretKey', () => {
     expect(
       await desktopSecretKey(fakeVault(false), mkdtempSync(join(tmpdir(), 'dvsan-key-'))),
     ).toBeUndefined();
+  });
+});
+
+describe('desktopSecretKey on an existing station', () => {
+  it('adopts the key file the station kept before the keychain sealed it, then removes the plain copy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dvsan-key-'));
+    const old = Buffer.alloc(32, 9);
+    writeFileSync(join(dir, plainKeyFile), old, { mode: 0o600 });
+    const vault = fakeVault();
+    expect(await desktopSecretKey(vault, dir)).toEqual(old);
+    expect(existsSync(join(dir, plainKeyFile))).toBe(false);
+    expect(await desktopSecretKey(vault, dir)).toEqual(old);
   });
 });
