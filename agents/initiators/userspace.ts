@@ -75,6 +75,35 @@ export function qsdArgs(spec: LoginSpec, files: QsdFiles): string[] {
 
 /** Lines qsd writes when the LUN fails under it. */
 const ioErrorPattern = /error|fail|reconnect/i;
+/** Only what qsd wrote lately counts: an old line must not mark a healed attachment failed. */
+const recentLogMs = 30_000;
+const logTailBytes = 4096;
+
+/** The last error line of qsd's log if the log was written in the last half minute. */
+export async function recentErrorLine(file: string): Promise<string | null> {
+  const handle = await open(file, 'r').catch(() => null);
+  if (!handle) return null;
+  try {
+    const { size, mtimeMs } = await handle.stat();
+    if (Date.now() - mtimeMs > recentLogMs) return null;
+    const start = Math.max(0, size - logTailBytes);
+    const { buffer, bytesRead } = await handle.read(
+      Buffer.alloc(size - start),
+      0,
+      size - start,
+      start,
+    );
+    const lines = buffer.subarray(0, bytesRead).toString('utf8').split('\n');
+    return (
+      lines
+        .reverse()
+        .find((line) => ioErrorPattern.test(line))
+        ?.trim() ?? null
+    );
+  } finally {
+    await handle.close();
+  }
+}
 
 export interface UserspaceOptions {
   runDir: string;
@@ -239,9 +268,8 @@ export class UserspaceInitiator implements InitiatorBackend {
       return `qemu-storage-daemon (pid ${ref.pid ?? '?'}) is not running`;
     if ((await loopBackingFile(ref.device)) !== files.disk)
       return `loop device ${ref.device} no longer reads ${files.disk}`;
-    const log = await readFile(files.log, 'utf8').catch(() => '');
-    const errorLine = log.split('\n').find((line) => ioErrorPattern.test(line));
-    if (errorLine) return `I/O errors: ${errorLine.trim().slice(0, 200)}`;
+    const errorLine = await recentErrorLine(files.log);
+    if (errorLine) return `I/O errors: ${errorLine.slice(0, 200)}`;
     // libiscsi reconnects quietly while the unit is away; the portal itself tells.
     const away = await probePortal(ref.target.portal.address, ref.target.portal.port, 1000);
     if (away)
