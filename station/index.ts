@@ -238,7 +238,7 @@ export async function createStation(opts: StationOptions): Promise<Station> {
     }),
   });
   // Units that interrupted tasks had locked get their exports repaired, each as a task.
-  const repairs = new VolumeTasks({ engine: runner, volumes, records: volumeRecords, nodes, pool });
+  const repairs = new VolumeTasks({ engine: runner, volumes, records: volumeRecords, nodes });
   await runner.recover((interrupted) => {
     const locked = interrupted.flatMap((t) => t.locks.filter((l) => l.kind === 'unit'));
     for (const id of new Set(locked.map((l) => l.id)))

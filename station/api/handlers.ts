@@ -52,7 +52,6 @@ export function createHandlers(d: HandlerDeps): Handlers {
     volumes: d.volumes,
     records: d.volumeRecords,
     nodes,
-    pool: d.pool,
   });
   return {
     'station/info': () => d.info(),

@@ -6,9 +6,7 @@ import type {
 } from '../../protocol/index.js';
 import type { VolumesRepo } from '../db/volumes-repo.js';
 import type { NodeService } from '../nodes/service.js';
-import type { PoolService } from '../pool/service.js';
 import type { TaskEngine } from '../tasks/index.js';
-import { placeVolume } from '../volumes/allocator.js';
 import type { VolumeService } from '../volumes/service.js';
 import type { CallContext } from './call-context.js';
 
@@ -17,7 +15,6 @@ export interface VolumeTaskDeps {
   volumes: VolumeService;
   records: VolumesRepo;
   nodes: NodeService;
-  pool: PoolService;
 }
 
 const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
@@ -158,7 +155,7 @@ export class VolumeTasks {
 
   private async placement(p: ParsedParams<'volume/create'>): Promise<string | null> {
     try {
-      return placeVolume((await this.d.pool.view()).units, p.sizeBytes, p.placement).unitId;
+      return (await this.d.volumes.place(p)).unitId;
     } catch {
       return null;
     }

@@ -80,20 +80,23 @@ export class ReportScheduler {
 
   private async run(s: ReportSchedule, now: Date): Promise<string> {
     this.running.add(s.name);
+    // Free again when the task ends however it ends: a task cancelled while queued never runs
+    // its work, and a task that cannot start never exists.
+    const free = () => this.running.delete(s.name);
     // Marked before the run, so a failing schedule waits for its next turn instead of
     // retrying every minute.
     await this.repo.markRun(s.name, now.toISOString()).catch((err: unknown) => {
-      this.running.delete(s.name);
+      free();
       throw err;
     });
     const path = join(s.folder, `${s.name}-${fileStamp(now)}.${s.format}`);
-    const task = await this.tasks.start({
-      kind: 'report.scheduled',
-      targets: [s.name],
-      steps: [`write the ${s.kind} report`, `keep the last ${s.keep}`],
-      user: 'station',
-      work: async (ctx) => {
-        try {
+    const task = await this.tasks
+      .start({
+        kind: 'report.scheduled',
+        targets: [s.name],
+        steps: [`write the ${s.kind} report`, `keep the last ${s.keep}`],
+        user: 'station',
+        work: async (ctx) => {
           ctx.step(0).progress(10, `writing ${path}`);
           const file = await this.reports
             .generate({
@@ -114,11 +117,13 @@ export class ReportScheduler {
           for (const f of old) await rm(join(s.folder, f), { force: true });
           ctx.finishStep(1, { ok: true, message: `deleted ${old.length} older files` });
           return { path: file.path, bytes: file.bytes, rows: file.rows, deleted: old };
-        } finally {
-          this.running.delete(s.name);
-        }
-      },
-    });
+        },
+      })
+      .catch((err: unknown) => {
+        free();
+        throw err;
+      });
+    this.tasks.finished(task.id).then(free, free);
     return task.id;
   }
 

@@ -14,7 +14,7 @@ import type { AgentLink } from '../nodes/service.js';
 import type { PoolService } from '../pool/service.js';
 import type { SecretBox } from '../secrets.js';
 import { KeyedMutex } from '../tasks/keyed-mutex.js';
-import { placeVolume } from './allocator.js';
+import { placeVolume, type Placement } from './allocator.js';
 import { chapFor } from './chap.js';
 
 export const iqnPrefix = 'iqn.2026-11.io.dvsan:';
@@ -69,6 +69,17 @@ export class VolumeService {
     return v;
   }
 
+  /** Where a new volume goes; the create task locks this unit before it runs. */
+  async place(p: ParsedParams<'volume/create'>): Promise<Placement> {
+    // "spread" counts the volumes the station made, not the unit's last report of them.
+    const counts = await this.d.volumes.countByUnit();
+    const units = (await this.d.pool.view()).units.map((u) => ({
+      ...u,
+      volumeCount: counts.get(u.nodeId) ?? 0,
+    }));
+    return placeVolume(units, p.sizeBytes, p.placement, p.unitId);
+  }
+
   async create(p: ParsedParams<'volume/create'>): Promise<VolumeView> {
     const same = await this.d.volumes.findByName(p.name);
     if (same) {
@@ -80,13 +91,7 @@ export class VolumeService {
         `a volume named ${p.name} already exists (${same.sizeBytes} bytes on another unit or of another size)`,
       );
     }
-    // "spread" counts the volumes the station made, not the unit's last report of them.
-    const counts = await this.d.volumes.countByUnit();
-    const units = (await this.d.pool.view()).units.map((u) => ({
-      ...u,
-      volumeCount: counts.get(u.nodeId) ?? 0,
-    }));
-    const place = placeVolume(units, p.sizeBytes, p.placement, p.unitId);
+    const place = await this.place(p);
     const unit = await this.unit(place.unitId);
     return this.perUnit.run(unit.id, async () => {
       const agent = await this.d.agentFor(unit.id);
