@@ -25,6 +25,8 @@ export class Auth {
   readonly users: UsersRepo;
   readonly sessions: Sessions;
   private readonly limiter: LoginLimiter;
+  /** Names and addresses (u:, a:) whose password is being checked right now. */
+  private readonly checking = new Set<string>();
   private readonly scrypt: ScryptParams;
   private readonly audit: RecordAudit;
   private decoy: Promise<string> | null = null;
@@ -54,8 +56,28 @@ export class Auth {
         retryAfterSeconds: wait,
       });
     }
-    const user = await this.users.byName(name);
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await this.decoyHash()));
+    // One check at a time per name and per address: guesses sent in parallel would all pass
+    // the wait above before the first failure counts.
+    if (this.checking.has(`u:${name}`) || this.checking.has(`a:${address}`)) {
+      this.audit(loginEntry('session/login', name, source, 'rate-limited'));
+      throw new DvsanError(
+        'login-failed',
+        'a login for this name or address is being checked: try again in 1 s',
+        {
+          retryAfterSeconds: 1,
+        },
+      );
+    }
+    this.checking.add(`u:${name}`).add(`a:${address}`);
+    let user: Awaited<ReturnType<typeof this.users.byName>>;
+    let ok: boolean;
+    try {
+      user = await this.users.byName(name);
+      ok = await verifyPassword(password, user?.passwordHash ?? (await this.decoyHash()));
+    } finally {
+      this.checking.delete(`u:${name}`);
+      this.checking.delete(`a:${address}`);
+    }
     if (!user || !ok) {
       this.limiter.failed(name, address);
       this.audit(loginEntry('session/login', name, source, 'wrong user name or password'));

@@ -51,6 +51,17 @@ describe('accounts and login', () => {
     });
   });
 
+  it('checks one guess at a time per name: parallel guesses do not slip past the limit', async () => {
+    const guesses = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => auth.login('vic', `guess-${i}`, `10.0.0.${i + 1}`)),
+    );
+    const checked = guesses.filter(
+      (g) => g.status === 'rejected' && /wrong user name/.test(String(g.reason)),
+    );
+    expect(checked).toHaveLength(1);
+    expect(guesses.every((g) => g.status === 'rejected')).toBe(true);
+  });
+
   it('keeps the last admin: not removed, not demoted', async () => {
     await expect(auth.remove('ada')).rejects.toThrow(/last admin/);
     await expect(auth.setRole('ada', 'operator')).rejects.toThrow(/last admin/);
