@@ -131,11 +131,18 @@ export function poolChartOption(pool: PoolView, palette: ChartPalette): PoolChar
     },
   }));
 
-  const thresholdLine = (name: string, pct: number, color: string) => ({
+  // The two labels lean away from each other: 10 points apart they would run into one another.
+  const thresholdLine = (name: string, pct: number, color: string, align: 'left' | 'right') => ({
     name,
     xAxis: pct,
     lineStyle: { color, type: 'dashed' as const, width: 1.5 },
-    label: { formatter: `${name} ${pct}%`, color, fontSize: 11 },
+    label: {
+      formatter: `${name} ${pct}%`,
+      color,
+      fontSize: 11,
+      align,
+      padding: align === 'right' ? [0, 4, 0, 0] : [0, 0, 0, 4],
+    },
   });
 
   // Legend-only series: they explain the grey and the stripes without a separate key.
@@ -248,8 +255,8 @@ export function poolChartOption(pool: PoolView, palette: ChartPalette): PoolChar
           // The top end (the category axis is inverted), clear of the percent labels.
           label: { position: 'start' },
           data: [
-            thresholdLine('warning', warningPct, palette.warning),
-            thresholdLine('critical', criticalPct, palette.critical),
+            thresholdLine('warning', warningPct, palette.warning, 'right'),
+            thresholdLine('critical', criticalPct, palette.critical, 'left'),
           ],
         },
       },
