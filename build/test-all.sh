@@ -27,7 +27,15 @@ fi
 echo "== build"
 npm run --silent build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
-cleanup() { [ "$(id -u)" = 0 ] && for p in dvt dvx dve; do node bin/dvsan.mjs lab down --prefix "$p" >/dev/null 2>&1; done; }
+# Every lab prefix the test files use; a suite that dies before its own `lab down` leaves
+# nothing behind for the next run.
+lab_prefixes=(dva dvc dvd dve dvg dvh dvi dvk dvl dvm dvn dvq dvr dvt dvv dvw dvx)
+cleanup() {
+  [ "$(id -u)" = 0 ] || return 0
+  for p in "${lab_prefixes[@]}"; do
+    if [ -e "/run/netns/$p-sw" ] || [ -d "/var/lib/dvsan-lab/$p" ]; then node bin/dvsan.mjs lab down --prefix "$p" >/dev/null 2>&1; fi
+  done
+}
 trap cleanup EXIT
 
 checks_passed=0; checks_failed=0

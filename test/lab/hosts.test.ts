@@ -66,13 +66,16 @@ const volumeOn = (name: string, unit: string, extra: { shared?: boolean } = {}) 
 
 /**
  * What a host has left of one attachment: its qsd process and loop device (both visible
- * machine-wide, hence the attachment id filter) and a mount at its mount point.
+ * machine-wide, hence the attachment id filter) and a mount at its mount point. Loop devices
+ * are read from sysfs: `losetup -a` and `-j` ask the kernel for each device's status, which
+ * stats its backing file, and a FUSE file whose qsd waits on a stopped unit (anywhere on the
+ * machine) never answers.
  */
 async function leftovers(host: string, attachmentId: string, mountPoint: string): Promise<string> {
   const r = await nodeExec(lab, host, [
     'sh',
     '-c',
-    'pgrep -af "^(/usr/bin/)?qemu-storage-daemon " | grep -F -- "$1"; losetup -a | grep -F -- "$1"; grep -F " $2 " /proc/self/mounts; true',
+    'pgrep -af "^(/usr/bin/)?qemu-storage-daemon " | grep -F -- "$1"; grep -HF -- "$1" /sys/block/loop*/loop/backing_file; grep -F " $2 " /proc/self/mounts; true',
     'sh',
     attachmentId,
     mountPoint,
@@ -112,17 +115,12 @@ afterAll(async () => {
     const r = await nodeExec(lab, h, [
       'sh',
       '-c',
-      'for id in $(ls /run/dvsan/initiators); do losetup -j /run/dvsan/initiators/$id/disk -O NAME -n; done',
-    ]);
-    held.push(
-      ...r.stdout
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean),
-    );
+      'for id in $(ls /run/dvsan/initiators); do grep -lF "/run/dvsan/initiators/$id/disk" /sys/block/loop*/loop/backing_file; done',
+    ]).catch(() => null);
+    held.push(...(r?.stdout.match(/loop\d+/g) ?? []).map((name) => `/dev/${name}`));
   }
-  expect(held.length).toBeGreaterThan(3);
   const report = await labDown({ prefix });
+  expect(held.length).toBeGreaterThan(3);
   expect(report.loopDevices.sort()).toEqual(expect.arrayContaining(held.sort()));
 });
 
