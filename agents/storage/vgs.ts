@@ -1,24 +1,8 @@
 import { execFile } from 'node:child_process';
 import type { DataPool } from '../../protocol/storage.js';
+import { lvmByteCount, lvmReportArgs } from './lvm-report.js';
 
-export const vgsArgs = [
-  '--reportformat',
-  'json',
-  '--units',
-  'b',
-  '--nosuffix',
-  '-o',
-  'vg_name,vg_size,vg_free',
-];
-
-/** LVM prints sizes as strings ("10737418240", or "10737418240B" if a suffix slips in). */
-function byteCount(value: unknown): number | null {
-  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : '';
-  const match = /^\s*(\d+)B?\s*$/.exec(text);
-  if (!match) return null;
-  const count = Number(match[1]);
-  return Number.isSafeInteger(count) ? count : null;
-}
+export const vgsArgs = [...lvmReportArgs, '-o', 'vg_name,vg_size,vg_free'];
 
 /**
  * Turns `vgs --reportformat json` output into LVM pools (`lvm:<vg>`). Entries with no name or
@@ -33,8 +17,8 @@ export function parseVgs(json: string): DataPool[] {
     for (const vg of report.vg as Record<string, unknown>[]) {
       if (typeof vg !== 'object' || vg === null) continue;
       const name = typeof vg.vg_name === 'string' ? vg.vg_name.trim() : '';
-      const totalBytes = byteCount(vg.vg_size);
-      const freeBytes = byteCount(vg.vg_free);
+      const totalBytes = lvmByteCount(vg.vg_size);
+      const freeBytes = lvmByteCount(vg.vg_free);
       if (name === '' || name.length > 128 || totalBytes === null || freeBytes === null) continue;
       if (freeBytes > totalBytes || pools.some((pool) => pool.path === name)) continue;
       pools.push({ id: `lvm:${name}`, kind: 'lvm-vg', path: name, totalBytes, freeBytes });

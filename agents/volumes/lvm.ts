@@ -4,6 +4,7 @@ import { volumeNameSchema } from '../../protocol/volumes.js';
 import { firstLine, type CommandResult, type CommandRunner } from './command.js';
 import { checkSize, checkVolumeId, describeBytes } from './ids.js';
 import type { CreateOptions, VolumeBackend } from './index.js';
+import { lvmByteCount, lvmReportArgs } from '../storage/lvm-report.js';
 
 /** dvsan's LVs are `dvsan-<id>`; other LVs in the VG belong to someone else. */
 export const lvNamePrefix = 'dvsan-';
@@ -32,11 +33,7 @@ export function lvName(id: string): string {
  */
 export function lvsArgs(vg: string): string[] {
   return [
-    '--reportformat',
-    'json',
-    '--units',
-    'b',
-    '--nosuffix',
+    ...lvmReportArgs,
     '-o',
     'lv_name,lv_size,data_percent,lv_path,pool_lv,vg_extent_size',
     checkVgName(vg),
@@ -71,15 +68,6 @@ export interface LvsReport {
   extentBytes: number | null;
 }
 
-/** LVM prints sizes as strings ("10737418240", or "10737418240B" if a suffix slips in). */
-function byteCount(value: unknown): number | null {
-  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : '';
-  const match = /^\s*(\d+)B?\s*$/.exec(text);
-  if (!match) return null;
-  const count = Number(match[1]);
-  return Number.isSafeInteger(count) ? count : null;
-}
-
 /** data_percent: "12.50" for thin LVs, "" for thick ones. */
 function percent(value: unknown): number | null {
   const text =
@@ -101,13 +89,13 @@ export function parseLvs(json: string, vg: string): LvsReport {
     for (const lv of part.lv as Record<string, unknown>[]) {
       if (typeof lv !== 'object' || lv === null) continue;
       const name = typeof lv.lv_name === 'string' ? lv.lv_name.trim() : '';
-      report.extentBytes ??= byteCount(lv.vg_extent_size);
+      report.extentBytes ??= lvmByteCount(lv.vg_extent_size);
       if (name === thinPoolName) {
         report.thinPool = true;
         continue;
       }
       const id = name.slice(lvNamePrefix.length);
-      const sizeBytes = byteCount(lv.lv_size);
+      const sizeBytes = lvmByteCount(lv.lv_size);
       if (!name.startsWith(lvNamePrefix) || !volumeNameSchema.safeParse(id).success) continue;
       if (sizeBytes === null || report.volumes.some((v) => v.id === id)) continue;
       const thin = typeof lv.pool_lv === 'string' && lv.pool_lv.trim() !== '';

@@ -1,5 +1,6 @@
 import type { BrowserWindowConstructorOptions } from 'electron';
 import { defaultWindowState, minWindowSize } from '../window-state.js';
+import { lockedWebPreferences } from '../window.js';
 import { stationPartition, type RemoteStation } from './station-url.js';
 
 export const remoteWindowTitle = (station: RemoteStation): string => `dvsan — ${station.url}`;
@@ -22,16 +23,7 @@ export function remoteWindowOptions(station: RemoteStation): BrowserWindowConstr
     backgroundColor: '#101418',
     webPreferences: {
       partition: stationPartition(station),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
+      ...lockedWebPreferences,
     },
   };
 }
@@ -48,16 +40,7 @@ export function connectWindowOptions(preloadPath: string): BrowserWindowConstruc
     show: false,
     webPreferences: {
       preload: preloadPath,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
+      ...lockedWebPreferences,
     },
   };
 }
