@@ -19,3 +19,24 @@ export function parseSize(text: string): number {
     throw new DvsanError('invalid-params', `"${text}" is not a usable size`);
   return bytes;
 }
+
+const byteUnits = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'] as const;
+
+/** 13421772800 -> "12.5 GiB"; 512 -> "512 B"; invalid input -> "—". */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes) || bytes < 0) return '—';
+  let unit = 0;
+  let value = bytes;
+  while (value >= 1024 && unit < byteUnits.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  if (unit === 0) return `${Math.round(value)} B`;
+  let text = value.toFixed(value >= 100 ? 0 : 1).replace(/\.0$/, '');
+  // 1023.96 KiB rounds to "1024 KiB": show it as the next unit instead.
+  if (Number(text) >= 1024 && unit < byteUnits.length - 1) {
+    unit += 1;
+    text = '1';
+  }
+  return `${text} ${byteUnits[unit]}`;
+}

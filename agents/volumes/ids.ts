@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { DvsanError } from '../../protocol/errors.js';
+import { formatBytes } from '../../protocol/size.js';
 import { volumeNameSchema } from '../../protocol/volumes.js';
 
 /**
@@ -41,13 +42,5 @@ export function pathInside(dir: string, name: string): string {
 
 /** Bytes for a message: the exact count, and a rounded unit a person reads at a glance. */
 export function describeBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  const shown = unit === 0 ? String(value) : value.toFixed(value < 10 ? 2 : 1);
-  return `${bytes} bytes (${shown} ${units[unit]})`;
+  return `${bytes} bytes (${formatBytes(bytes)})`;
 }

@@ -5,8 +5,7 @@ import type { NodeView } from '../../protocol/nodes.js';
 import type { Params } from '../../protocol/station-api.js';
 import { station } from '../api/index.js';
 import { liveList } from './live-list.js';
-
-const collator = new Intl.Collator(undefined, { numeric: true });
+import { byName } from '../collate.js';
 
 /**
  * Every host with the volumes attached to it, kept live by 'host.updated' events. The
@@ -18,7 +17,7 @@ export const useHostsStore = defineStore('hosts', () => {
   const byId = shallowRef(new Map<string, HostView>());
 
   const list = computed(() =>
-    [...byId.value.values()].sort((a, b) => collator.compare(a.node.name, b.node.name)),
+    [...byId.value.values()].sort((a, b) => byName(a.node.name, b.node.name)),
   );
 
   function put(host: HostView): void {

@@ -4,10 +4,9 @@ import type { Params } from '../../protocol/station-api.js';
 import type { VolumeView } from '../../protocol/volumes.js';
 import { station } from '../api/index.js';
 import { liveList } from './live-list.js';
+import { byName } from '../collate.js';
 
-// One collator: localeCompare() builds one per call, which is what makes 10,000 names slow.
-const collator = new Intl.Collator(undefined, { numeric: true });
-const byName = (a: VolumeView, b: VolumeView) => collator.compare(a.name, b.name);
+const byVolumeName = (a: VolumeView, b: VolumeView) => byName(a.name, b.name);
 
 /**
  * Every volume the station hands out, kept live by 'volume.updated' / 'volume.removed'
@@ -20,7 +19,7 @@ export const useVolumesStore = defineStore('volumes', () => {
   const byId = shallowRef(new Map<string, VolumeView>());
 
   /** Sorted by name: the table's order before the user picks a column. */
-  const list = computed(() => [...byId.value.values()].sort(byName));
+  const list = computed(() => [...byId.value.values()].sort(byVolumeName));
 
   /** Volumes per unit id, each list sorted by name, for the unit's detail view. */
   const byUnit = computed(() => {

@@ -5,6 +5,7 @@ import type { NodeView } from '../../../protocol/nodes.js';
 import type { NodeHealth } from '../../../protocol/pool.js';
 import type { VolumeView } from '../../../protocol/volumes.js';
 import { formatBytes } from '../../format.js';
+import { byName } from '../../collate.js';
 
 export type GraphNodeKind = 'unit' | 'volume' | 'host';
 export type VolumeState = 'exported' | 'not-exported';
@@ -47,7 +48,6 @@ export interface TopologyInput {
 
 export const nodeKey = (kind: GraphNodeKind, objectId: string) => `${kind}:${objectId}`;
 
-const collator = new Intl.Collator(undefined, { numeric: true });
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
@@ -56,14 +56,12 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
  * of their volumes), so host edges cross as little as a simple rule allows.
  */
 export function buildGraph(input: TopologyInput): TopologyGraph {
-  const units = input.nodes
-    .filter((n) => n.role === 'unit')
-    .sort((a, b) => collator.compare(a.name, b.name));
+  const units = input.nodes.filter((n) => n.role === 'unit').sort((a, b) => byName(a.name, b.name));
   const unitOrder = new Map(units.map((u, i) => [u.id, i]));
   const volumes = [...input.volumes].sort(
     (a, b) =>
       (unitOrder.get(a.unitId) ?? units.length) - (unitOrder.get(b.unitId) ?? units.length) ||
-      collator.compare(a.name, b.name),
+      byName(a.name, b.name),
   );
   const volumeRow = new Map(volumes.map((v, i) => [v.id, i]));
 
@@ -96,7 +94,7 @@ export function buildGraph(input: TopologyInput): TopologyGraph {
     return rows ? rows.reduce((s, r) => s + r, 0) / rows.length : Number.POSITIVE_INFINITY;
   };
   const hosts = [...hostNodes.values()].sort(
-    (a, b) => meanRow(a.id) - meanRow(b.id) || collator.compare(a.name, b.name),
+    (a, b) => meanRow(a.id) - meanRow(b.id) || byName(a.name, b.name),
   );
 
   const nodes: GraphNode[] = [

@@ -1,6 +1,7 @@
 // Pure helpers behind the Volumes table: search, sort, how exports read. They run over every
 // volume on each keystroke, so they stay allocation-light and are timed in the unit tests.
 import type { VolumeView } from '../../../protocol/volumes.js';
+import { byName } from '../../collate.js';
 
 export type VolumeExport = VolumeView['exports'][number];
 
@@ -47,20 +48,16 @@ export function filterVolumes(list: VolumeView[], query: string): VolumeView[] {
 
 type Compare = (a: VolumeView, b: VolumeView) => number;
 
-// One collator for every comparison: localeCompare() builds one per call, which is what makes
-// a 10,000-row sort slow.
-const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
-
 /** The sortable columns' comparators; NDataTable flips them for descending order. */
 export const volumeSorters = {
-  name: (a, b) => collator.compare(a.name, b.name),
+  name: (a, b) => byName(a.name, b.name),
   sizeBytes: (a, b) => a.sizeBytes - b.sizeBytes,
   // Unknown allocation sorts below every known one.
   allocatedBytes: (a, b) => (a.allocatedBytes ?? -1) - (b.allocatedBytes ?? -1),
-  unitName: (a, b) => collator.compare(a.unitName, b.unitName) || collator.compare(a.name, b.name),
+  unitName: (a, b) => byName(a.unitName, b.unitName) || byName(a.name, b.name),
   shared: (a, b) => Number(a.shared) - Number(b.shared),
   exports: (a, b) => a.exports.length - b.exports.length,
-  iqn: (a, b) => collator.compare(a.iqn, b.iqn),
+  iqn: (a, b) => byName(a.iqn, b.iqn),
   // ISO timestamps sort as strings.
   createdAt: (a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0),
 } satisfies Record<string, Compare>;

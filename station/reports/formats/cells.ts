@@ -1,23 +1,12 @@
+import { formatBytes } from '../../../protocol/size.js';
 import type { Cell, CellType } from '../types.js';
-
-const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-
-export function humanBytes(n: number): string {
-  let value = n;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit ? value.toFixed(1) : value} ${units[unit]}`;
-}
 
 /** A cell as a person reads it in HTML and PDF; CSV and JSON keep the raw value. */
 export function showCell(value: Cell, type: CellType = 'text'): string {
   if (value === null || value === '') return '';
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (typeof value === 'number') {
-    if (type === 'bytes') return humanBytes(value);
+    if (type === 'bytes') return formatBytes(value);
     if (type === 'percent') return `${value}%`;
     return value.toLocaleString('en-US');
   }

@@ -1,6 +1,6 @@
 import { type Inventory, inventorySchema } from '../../../protocol/index.js';
 import type { Database } from '../../db/database.js';
-import { humanBytes } from '../formats/cells.js';
+import { formatBytes } from '../../../protocol/size.js';
 import { paged } from '../paged.js';
 import type { ReportDefinition, Row } from '../types.js';
 
@@ -98,7 +98,7 @@ async function* rows(db: Database): AsyncGenerator<Row> {
         inv?.nics
           .map((x) => `${x.name} ${x.addresses.map((a) => a.cidr ?? a.address).join(',')}`.trim())
           .join('; ') ?? null,
-      disks: inv?.disks.map((d) => `${d.name} ${humanBytes(d.sizeBytes)}`).join('; ') ?? null,
+      disks: inv?.disks.map((d) => `${d.name} ${formatBytes(d.sizeBytes)}`).join('; ') ?? null,
       agentVersion: n.agent_version ?? inv?.agent.version ?? null,
       lastSeenAt: n.last_seen_at,
     };
