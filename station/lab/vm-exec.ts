@@ -2,14 +2,10 @@
 // lab key, checking the guest's host key against the one lab up gave it.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { shellQuote } from '../ssh/quote.js';
 import { hostKeyPath } from './render.js';
 import { labEnv, run, type RunOptions, type RunResult } from './run.js';
 import type { LabNode, LabState } from './state.js';
-
-/** One argument as a POSIX shell word: ssh hands the remote shell a single command line. */
-export function shellWord(arg: string): string {
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
-}
 
 async function knownHostsFile(state: LabState, node: LabNode): Promise<string> {
   const dir = path.join(state.dir, node.name);
@@ -38,7 +34,7 @@ export async function vmExec(
     'ConnectTimeout=20',
     `root@${node.address}`,
     '--',
-    argv.map(shellWord).join(' '),
+    shellQuote(argv),
   ];
   return run('ssh', sshArgs, {
     ...opts,

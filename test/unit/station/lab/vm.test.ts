@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DvsanError } from '../../../../protocol/index.js';
 import { planLab } from '../../../../station/lab/plan.js';
-import { shellWord } from '../../../../station/lab/vm-exec.js';
 import { qemuArgs, renderNodeEnv, tail, vmMac } from '../../../../station/lab/vm-args.js';
 
 const image = { dir: '/img', kernel: '/img/vmlinuz', initrd: '/img/initrd.img' };
@@ -68,11 +67,6 @@ describe('qemu arguments', () => {
 });
 
 describe('VM helpers', () => {
-  it('quotes each argument as one shell word', () => {
-    expect(shellWord("it's; rm -rf /")).toBe(`'it'\\''s; rm -rf /'`);
-    expect(shellWord('')).toBe("''");
-  });
-
   it('keeps the last lines of a console log', () => {
     expect(tail('a\nb\nc\n', 2)).toBe('b\nc');
   });
