@@ -229,7 +229,7 @@ async function main(): Promise<ProvisionResult> {
   };
   const baselineSeries: Series[] = [];
   for (const mode of baselines) {
-    const budget = mode === 'tgtadm' ? 600 : adminBudget;
+    const budget = mode.startsWith('tgtadm') ? 600 : adminBudget;
     log(`${baselineLabels[mode]}: ${count} operations (time budget ${budget} s)`);
     const b = await runBaseline(lab, unit.name, {
       mode,

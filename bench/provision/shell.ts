@@ -3,16 +3,20 @@
 // spliced into the text). Three ways to provision the same export as dvsan makes:
 // - tgtadm: truncate, then tgtadm per step (target, LUN 1, CHAP binds, initiator name), and the
 //   <target> block appended to a tgt-admin config file so a restart brings it back;
+// - tgtadm, durable: the same, with what dvsan guarantees after each operation: the volume file
+//   and its directory synced, and the export's own config file written to a temp file, synced,
+//   renamed into place and its directory synced (a crash right after never loses it);
 // - tgt-admin -e: truncate, append the block, `tgt-admin -e` (adds what tgtd does not have yet);
 // - tgt-admin --update ALL: truncate, append the block, `tgt-admin --update ALL`.
 // Each operation is timed inside the unit with `date +%s%N` (one fork per operation).
 import { nodeExec, type LabState } from '../../station/lab/index.js';
 
-export const baselineModes = ['tgtadm', 'admin-e', 'admin-update'] as const;
+export const baselineModes = ['tgtadm', 'tgtadm-durable', 'admin-e', 'admin-update'] as const;
 export type BaselineMode = (typeof baselineModes)[number];
 
 export const baselineLabels: Record<BaselineMode, string> = {
   tgtadm: 'shell + tgtadm per step',
+  'tgtadm-durable': 'shell + tgtadm per step, synced',
   'admin-e': 'shell + tgt-admin -e',
   'admin-update': 'shell + tgt-admin --update ALL',
 };
@@ -27,12 +31,12 @@ mode=$1 port=$2 count=$3 budget=$4 dir=$5 prefix=$6 host=$7 user=$8 secret=$9
 shift 9
 muser=$1 msecret=$2
 conf=$dir/targets.conf
-mkdir -p "$dir/volumes" || exit 1
+mkdir -p "$dir/volumes" "$dir/conf.d" || exit 1
 : > "$conf" || exit 1
 adm() { tgtadm --lld iscsi -C "$port" "$@"; }
 block() {
   printf '<target %s>\n    backing-store %s\n    initiator-address 255.255.255.255\n    initiator-name %s\n    incominguser %s %s\n    outgoinguser %s %s\n</target>\n\n' \
-    "$iqn" "$file" "$host" "$user" "$secret" "$muser" "$msecret" >> "$conf"
+    "$iqn" "$file" "$host" "$user" "$secret" "$muser" "$msecret" >> "$1"
 }
 budget_ns=$((budget * 1000000000))
 t0=$(date +%s%N)
@@ -44,7 +48,8 @@ while [ "$i" -le "$count" ]; do
   iqn=$prefix.vol-$i
   truncate -s 1M "$file" || exit 1
   case $mode in
-  tgtadm)
+  tgtadm | tgtadm-durable)
+    if [ "$mode" = tgtadm-durable ]; then sync "$file" "$dir/volumes" || exit 1; fi
     adm --op new --mode target --tid "$i" --targetname "$iqn" || exit 1
     adm --op new --mode logicalunit --tid "$i" --lun 1 -b "$file" || exit 1
     if [ "$i" -eq 1 ]; then
@@ -54,14 +59,19 @@ while [ "$i" -le "$count" ]; do
     adm --op bind --mode account --tid "$i" --user "$user" || exit 1
     adm --op bind --mode account --tid "$i" --user "$muser" --outgoing || exit 1
     adm --op bind --mode target --tid "$i" --initiator-name "$host" || exit 1
-    block || exit 1
+    if [ "$mode" = tgtadm ]; then
+      block "$conf" || exit 1
+    else
+      one=$dir/conf.d/$iqn.conf
+      : > "$one.tmp" && block "$one.tmp" && sync "$one.tmp" && mv "$one.tmp" "$one" && sync "$dir/conf.d" || exit 1
+    fi
     ;;
   admin-e)
-    block || exit 1
+    block "$conf" || exit 1
     tgt-admin -C "$port" -c "$conf" -e > /dev/null || exit 1
     ;;
   admin-update)
-    block || exit 1
+    block "$conf" || exit 1
     tgt-admin -C "$port" -c "$conf" --update ALL > /dev/null || exit 1
     ;;
   *) echo "unknown mode $mode" >&2; exit 2 ;;
