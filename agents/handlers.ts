@@ -49,7 +49,10 @@ export function createHandlers(
       // Everything this agent serves besides the greeting itself.
       capabilities: Object.keys(handlers).filter((method) => method !== 'agent.hello'),
     }),
-    'node.inventory': async () => collectInventory(env, () => initiator.service.info()),
+    'node.inventory': async () => ({
+      ...(await collectInventory(env, () => initiator.service.info())),
+      mirror: await initiator.mirrors.support(),
+    }),
     'storage.inventory': async () => {
       // Which volumes are exported, and by which target backend, comes from the target itself
       // (what its backend already holds, not a listing of every target).

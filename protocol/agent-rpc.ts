@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { errorShape } from './errors.js';
 import { agentConfigSchema } from './announce.js';
 import { initiatorAgentMethods } from './initiators.js';
+import { mirrorAgentMethods } from './mirrors.js';
 import { requestAgentMethods } from './requests.js';
 import { inventorySchema } from './inventory.js';
 import { storageInventorySchema } from './storage.js';
@@ -45,6 +46,7 @@ export const agentMethods = {
   },
   ...volumeAgentMethods,
   ...initiatorAgentMethods,
+  ...mirrorAgentMethods,
   ...requestAgentMethods,
 } as const;
 export type AgentMethod = keyof typeof agentMethods;

@@ -20,6 +20,8 @@ export const defaultHeartbeatSeconds = 5;
 export const defaultMissedHeartbeats = 3;
 /** A heartbeat names at most this many failed attachments (the datagram stays small). */
 export const maxFailedAttachments = 32;
+/** A heartbeat names at most this many degraded mirrors. */
+export const maxDegradedMirrors = 16;
 
 const nicBrief = z
   .object({
@@ -48,6 +50,11 @@ export const announceBodySchema = z
     failedAttachments: z
       .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/))
       .max(maxFailedAttachments)
+      .optional(),
+    /** On heartbeats from hosts: ids of md mirrors that lost a leg or stopped. */
+    degradedMirrors: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/))
+      .max(maxDegradedMirrors)
       .optional(),
     /** On `request` only: capacity a host asks for (`dvsan-agent request`). */
     request: announcedRequestSchema.optional(),

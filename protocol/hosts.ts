@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { filesystemTypes, mountPointSchema } from './initiators.js';
+import { mirrorViewSchema } from './mirrors.js';
 import { nodeViewSchema } from './nodes.js';
 export { requestPolicySchema, type RequestPolicy } from './request-policy.js';
 import { placements, volumeNameSchema } from './volumes.js';
@@ -30,12 +31,15 @@ export const attachmentViewSchema = z.object({
   backend: z.string().nullable(),
   error: z.string().nullable(),
   createdAt: z.string(),
+  /** Set on the two legs of a mirrored volume; detaching either detaches the mirror. */
+  mirrorId: z.string().nullable().optional(),
 });
 export type AttachmentView = z.infer<typeof attachmentViewSchema>;
 
 export const hostViewSchema = z.object({
   node: nodeViewSchema,
   attachments: z.array(attachmentViewSchema),
+  mirrors: z.array(mirrorViewSchema).optional(),
   attachedBytes: z.number().int().nonnegative(),
 });
 export type HostView = z.infer<typeof hostViewSchema>;
@@ -98,6 +102,8 @@ export const hostApi = {
           .min(1024 * 1024, 'a volume is at least 1 MiB'),
         unitId: id.optional(),
         placement: z.enum(placements).default('most-free'),
+        /** Two volumes on two different units, mirrored by md RAID1 on the host. */
+        mirrored: z.boolean().default(false),
         ...attachOptions,
       })
       .strict(),

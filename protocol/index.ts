@@ -11,6 +11,7 @@ export * from './storage.js';
 export * from './pool.js';
 export * from './volumes.js';
 export * from './initiators.js';
+export * from './mirrors.js';
 export * from './hosts.js';
 export * from './requests.js';
 export * from './users.js';

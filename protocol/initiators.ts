@@ -74,6 +74,12 @@ export const attachParamsSchema = z
     mountPoint: mountPointSchema.optional(),
     /** Mount again at boot (a systemd .mount unit); only where systemd supervises the agent. */
     persistent: z.boolean().default(false),
+    /**
+     * A leg of an md mirror: open-iscsi gives up on a lost session after 5 s instead of 120 s,
+     * so md drops the leg and I/O goes on with the other. Absent (not false) when unset, so
+     * existing attachments keep their request key.
+     */
+    mirrorLeg: z.literal(true).optional(),
     /** Login plus device wait; default 20 s. */
     timeoutMs: z.number().int().min(1000).max(300_000).default(20_000),
   })

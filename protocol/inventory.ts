@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { initiatorInfoSchema } from './initiators.js';
+import { mirrorSupportSchema } from './mirrors.js';
 
 export const nicSchema = z.object({
   name: z.string(),
@@ -54,6 +55,8 @@ export const inventorySchema = z.object({
   agent: z.object({ version: z.string(), node: z.string() }),
   /** Hosts: the iSCSI initiator the agent would attach with; null when there is none. */
   initiator: initiatorInfoSchema.nullable().optional(),
+  /** Hosts: whether md RAID1 mirrors can be made here (mdadm and the kernel's md). */
+  mirror: mirrorSupportSchema.optional(),
 });
 export type Inventory = z.infer<typeof inventorySchema>;
 export type Nic = z.infer<typeof nicSchema>;

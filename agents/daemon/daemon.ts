@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import type { Writable } from 'node:stream';
-import { announceVersion, type AgentConfig, type AnnounceKind } from '../../protocol/announce.js';
+import {
+  announceVersion,
+  maxDegradedMirrors,
+  type AgentConfig,
+  type AnnounceKind,
+} from '../../protocol/announce.js';
 import type { Log } from '../log.js';
 import { agentVersion } from '../version.js';
 import { createInitiator } from '../initiators/handlers.js';
@@ -70,7 +75,10 @@ export async function runDaemon(io: DaemonIo): Promise<number> {
   });
   const initiator = createInitiator(io.env);
   try {
-    await announceUntilStopped(config, sender, io.log, () => initiator.service.failedAttachments());
+    await announceUntilStopped(config, sender, io.log, {
+      failedAttachments: () => initiator.service.failedAttachments(),
+      degradedMirrors: () => initiator.mirrors.degraded(),
+    });
   } finally {
     sender.close();
     await releasePidFile(paths.pidFile).catch(() => undefined);
@@ -83,7 +91,7 @@ function announceUntilStopped(
   config: AgentConfig,
   sender: AnnounceSender,
   log: Log,
-  failedAttachments: () => Promise<string[]>,
+  checks: { failedAttachments: () => Promise<string[]>; degradedMirrors: () => Promise<string[]> },
 ): Promise<void> {
   const intervalMs = config.heartbeatSeconds * 1000;
   let identity = readIdentity();
@@ -96,7 +104,7 @@ function announceUntilStopped(
   const announce = async (
     kind: AnnounceKind,
     timeoutMs = Math.min(intervalMs, 5000),
-    failed?: string[],
+    health?: { failed?: string[] | undefined; degraded?: string[] | undefined },
   ): Promise<boolean> => {
     const packet = signAnnounce(
       {
@@ -109,7 +117,8 @@ function announceUntilStopped(
         nonce: randomBytes(16).toString('hex'),
         interval: config.heartbeatSeconds,
         ...(kind === 'startup' ? { nics: identity.nics } : {}),
-        ...(failed ? { failedAttachments: failed } : {}),
+        ...(health?.failed ? { failedAttachments: health.failed } : {}),
+        ...(health?.degraded ? { degradedMirrors: health.degraded } : {}),
       },
       config.key,
     );
@@ -139,11 +148,15 @@ function announceUntilStopped(
     }
     const kind: AnnounceKind = startupPending ? 'startup' : 'heartbeat';
     // Hosts name attachments whose health check fails, so the station can raise an event.
-    const failed =
+    const wait = Math.min(intervalMs / 2, 3000);
+    const health =
       kind === 'heartbeat'
-        ? await failedAttachmentIds(failedAttachments, Math.min(intervalMs / 2, 3000))
+        ? {
+            failed: await failedAttachmentIds(checks.failedAttachments, wait),
+            degraded: await failedAttachmentIds(checks.degradedMirrors, wait, maxDegradedMirrors),
+          }
         : undefined;
-    if ((await announce(kind, undefined, failed)) && kind === 'startup') startupPending = false;
+    if ((await announce(kind, undefined, health)) && kind === 'startup') startupPending = false;
   };
 
   const schedule = (): void => {

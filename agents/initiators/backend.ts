@@ -9,6 +9,8 @@ export interface LoginSpec {
   chap: Chap | null;
   readOnly: boolean;
   timeoutMs: number;
+  /** An md mirror leg: a lost session fails I/O within seconds so md drops the leg. */
+  mirrorLeg?: boolean;
 }
 
 /** A logged-in LUN as a block device on this host. */

@@ -48,6 +48,38 @@ export async function makeFilesystem(
     );
 }
 
+/**
+ * Formats `device` only when it has no signature at all; returns whether it did. Existing
+ * data of another type, format 'never' on an empty device, and read-only are refused.
+ */
+export async function formatIfEmpty(
+  run: Run,
+  device: string,
+  fs: { type: FilesystemType; format: 'if-empty' | 'never' },
+  readOnly: boolean,
+): Promise<boolean> {
+  const found = await probeSignature(run, device);
+  if (found === fs.type) return false;
+  if (found !== null)
+    throw new DvsanError(
+      'invalid-params',
+      `the volume holds ${found}, not ${fs.type}; dvsan never formats over existing data. Attach it with filesystem type ${found}, or without a filesystem`,
+      { found },
+    );
+  if (fs.format === 'never')
+    throw new DvsanError(
+      'invalid-params',
+      `the volume is empty and format is 'never': nothing to mount. Use format 'if-empty'`,
+    );
+  if (readOnly)
+    throw new DvsanError(
+      'invalid-params',
+      'the volume is empty and the attachment is read-only: attach it writable once to format it',
+    );
+  await makeFilesystem(run, fs.type, device);
+  return true;
+}
+
 export async function mountFilesystem(
   run: Run,
   type: FilesystemType,

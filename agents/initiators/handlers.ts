@@ -9,21 +9,31 @@ import { toolRun, type Run } from './command.js';
 import { chooseInitiator, systemInitiatorProbes, type BackendChoice } from './factory.js';
 import { initiatorPaths } from './paths.js';
 import { InitiatorService } from './service.js';
+import { MirrorService, probeMirrorSupport } from './mirror-service.js';
+import type { MirrorSupport } from '../../protocol/mirrors.js';
 
 export type InitiatorHandlers = Pick<
   AgentHandlers,
-  'initiator.attach' | 'initiator.detach' | 'initiator.list'
+  | 'initiator.attach'
+  | 'initiator.detach'
+  | 'initiator.list'
+  | 'mirror.create'
+  | 'mirror.remove'
+  | 'mirror.list'
 >;
 
 export interface HostInitiator {
   handlers: InitiatorHandlers;
   service: InitiatorService;
+  mirrors: MirrorService;
 }
 
 export interface InitiatorOptions {
   run?: Run;
   /** The backend; detected from the host when absent. */
   backend?: () => Promise<BackendChoice>;
+  /** Whether md mirrors can be made; probed from the host when absent. */
+  mirrorSupport?: () => Promise<MirrorSupport>;
 }
 
 export function createInitiator(
@@ -38,22 +48,29 @@ export function createInitiator(
     (() =>
       (choice ??= chooseInitiator(systemInitiatorProbes(env, run), { run, runDir: paths.runDir })));
   const lock = new FlockLock({ path: paths.lockFile, timeoutMs: 120_000 });
-  const service = new InitiatorService({
+  const supervisor = () => chooseSupervisor(daemonPaths(env), env);
+  const withLock = async <T>(fn: () => Promise<T>) => {
+    await mkdir(paths.runDir, { recursive: true, mode: 0o700 });
+    return lock.withLock(fn);
+  };
+  const service = new InitiatorService({ paths, run, backend, supervisor, withLock });
+  const mirrors = new MirrorService({
     paths,
     run,
-    backend,
-    supervisor: () => chooseSupervisor(daemonPaths(env), env),
-    withLock: async (fn) => {
-      await mkdir(paths.runDir, { recursive: true, mode: 0o700 });
-      return lock.withLock(fn);
-    },
+    supervisor,
+    withLock,
+    support: options.mirrorSupport ?? (() => probeMirrorSupport(env, run)),
   });
   return {
     service,
+    mirrors,
     handlers: {
       'initiator.attach': (params) => service.attach(params),
       'initiator.detach': (params) => service.detach(params.attachmentId, params.force),
       'initiator.list': () => service.list(),
+      'mirror.create': (params) => mirrors.create(params),
+      'mirror.remove': (params) => mirrors.remove(params.mirrorId, params.force),
+      'mirror.list': () => mirrors.list(),
     },
   };
 }

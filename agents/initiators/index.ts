@@ -10,4 +10,5 @@ export { escapeMountPath, mountUnitName, renderMountUnit } from './mount-unit.js
 export { checkMountPointPath } from './mount-point.js';
 export { createInitiator, type HostInitiator, type InitiatorHandlers } from './handlers.js';
 export { InitiatorService } from './service.js';
+export { MirrorService, mirrorSupport, probeMirrorSupport } from './mirror-service.js';
 export { initiatorPaths } from './paths.js';

@@ -121,6 +121,22 @@ export class MdMirror {
     };
   }
 
+  /**
+   * Of `devices` (e.g. /dev/sdb), those md no longer counts as working members: marked faulty,
+   * or removed from the array. Empty when the array itself is gone (see `check`).
+   */
+  async lostMembers(name: string, devices: readonly string[]): Promise<string[]> {
+    const real = await this.fs.realpath(mirrorDevice(name)).catch(() => null);
+    if (!real) return [];
+    const md = `/sys/block/${path.basename(real)}/md`;
+    const lost: string[] = [];
+    for (const device of devices) {
+      const state = await this.fs.read(`${md}/dev-${path.basename(device)}/state`);
+      if (state === null || /faulty/.test(state)) lost.push(device);
+    }
+    return lost;
+  }
+
   /** Null when the mirror is whole; otherwise why not, in words. */
   async check(name: string): Promise<string | null> {
     const h = await this.health(name);

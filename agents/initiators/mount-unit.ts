@@ -83,6 +83,23 @@ export async function installMountUnit(
   return name;
 }
 
+/** A .mount unit naming the filesystem by UUID, which survives a new device name at boot. */
+export async function installUuidMountUnit(
+  run: Run,
+  unitDir: string,
+  device: string,
+  spec: Omit<MountUnitSpec, 'what'>,
+): Promise<string> {
+  const r = await run('blkid', ['-s', 'UUID', '-o', 'value', device], { timeoutMs: 30_000 });
+  const uuid = r.stdout.trim();
+  if (r.code !== 0 || !/^[0-9a-fA-F-]{8,64}$/.test(uuid))
+    throw new DvsanError(
+      'agent-error',
+      `cannot read the filesystem UUID of ${device} for a persistent mount`,
+    );
+  return installMountUnit(run, unitDir, { ...spec, what: `/dev/disk/by-uuid/${uuid}` });
+}
+
 /** Disables and removes the unit; a unit already gone is not an error. */
 export async function removeMountUnit(run: Run, unitDir: string, name: string): Promise<void> {
   const file = path.join(unitDir, name);

@@ -48,6 +48,9 @@ const portalOf = (spec: { target: LoginSpec['target'] }) => {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 };
 
+/** How long a mirror leg's lost session may block I/O before md is told the leg failed. */
+export const mirrorLegReplacementSeconds = 5;
+
 /** udev's stable name for the LUN. */
 export function byPathName(target: LoginSpec['target']): string {
   const { address, port } = target.portal;
@@ -143,9 +146,14 @@ export class OpenIscsiInitiator implements InitiatorBackend {
       throw this.failure('-o new', created);
     try {
       const chap = spec.chap;
+      // The default 120 s would block the mirror's I/O that long on a dead unit.
+      const legTimeout: [string, string][] = spec.mirrorLeg
+        ? [['node.session.timeo.replacement_timeout', String(mirrorLegReplacementSeconds)]]
+        : [];
       const settings: [string, string][] = [
         ['node.startup', 'manual'],
         ['node.conn[0].timeo.login_timeout', seconds],
+        ...legTimeout,
         ['node.session.auth.authmethod', chap ? 'CHAP' : 'None'],
         ...(chap
           ? ([

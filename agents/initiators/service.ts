@@ -14,11 +14,12 @@ import type { AgentResult } from '../../protocol/agent-rpc.js';
 import type { InitiatorBackend, SessionRef } from './backend.js';
 import type { Run } from './command.js';
 import { probePortal } from './diagnose.js';
-import { makeFilesystem, mountFilesystem, probeSignature, unmount } from './filesystem.js';
+import { formatIfEmpty, mountFilesystem, unmount } from './filesystem.js';
 import { ensureHostIqn, parseInitiatorName, writeHostIqn } from './host-iqn.js';
-import { installMountUnit, removeMountUnit } from './mount-unit.js';
+import { installUuidMountUnit, removeMountUnit } from './mount-unit.js';
 import { checkMountPointPath, prepareMountPoint, removeCreatedDirs } from './mount-point.js';
 import type { InitiatorPaths } from './paths.js';
+import { listMirrors, mirrorDirOf } from './mirror-records.js';
 import { mountPoints } from './processes.js';
 import {
   listRecords,
@@ -130,6 +131,7 @@ export class InitiatorService {
         chap: params.chap,
         readOnly: params.readOnly,
         timeoutMs: params.timeoutMs,
+        mirrorLeg: params.mirrorLeg === true,
       });
       const ref: SessionRef = {
         attachmentId: params.attachmentId,
@@ -143,7 +145,7 @@ export class InitiatorService {
       let mountUnit: string | null = null;
       const fs = params.filesystem;
       if (fs) {
-        formatted = await this.prepareFilesystem(params, session.device);
+        formatted = await formatIfEmpty(run, session.device, fs, params.readOnly);
         if (params.mountPoint) {
           const point = params.mountPoint;
           await mountFilesystem(run, fs.type, session.device, point, params.readOnly);
@@ -189,45 +191,9 @@ export class InitiatorService {
     }
   }
 
-  /** Formats only a device with no signature at all; returns whether it did. */
-  private async prepareFilesystem(params: AttachParams, device: string): Promise<boolean> {
-    const fs = params.filesystem!;
-    const found = await probeSignature(this.options.run, device);
-    if (found === fs.type) return false;
-    if (found !== null)
-      throw new DvsanError(
-        'invalid-params',
-        `the volume holds ${found}, not ${fs.type}; dvsan never formats over existing data. Attach it with filesystem type ${found}, or without a filesystem`,
-        { found },
-      );
-    if (fs.format === 'never')
-      throw new DvsanError(
-        'invalid-params',
-        `the volume is empty and format is 'never': nothing to mount. Use format 'if-empty'`,
-      );
-    if (params.readOnly)
-      throw new DvsanError(
-        'invalid-params',
-        'the volume is empty and the attachment is read-only: attach it writable once to format it',
-      );
-    await makeFilesystem(this.options.run, fs.type, device);
-    return true;
-  }
-
-  /** A .mount unit naming the filesystem by UUID, which survives a new device name at boot. */
   private async persist(params: AttachParams, device: string): Promise<string> {
-    const r = await this.options.run('blkid', ['-s', 'UUID', '-o', 'value', device], {
-      timeoutMs: 30_000,
-    });
-    const uuid = r.stdout.trim();
-    if (r.code !== 0 || !/^[0-9a-fA-F-]{8,64}$/.test(uuid))
-      throw new DvsanError(
-        'agent-error',
-        `cannot read the filesystem UUID of ${device} for a persistent mount`,
-      );
-    return installMountUnit(this.options.run, this.options.paths.unitDir, {
+    return installUuidMountUnit(this.options.run, this.options.paths.unitDir, device, {
       attachmentId: params.attachmentId,
-      what: `/dev/disk/by-uuid/${uuid}`,
       where: params.mountPoint!,
       type: params.filesystem!.type,
       readOnly: params.readOnly,
@@ -238,6 +204,16 @@ export class InitiatorService {
     return this.options.withLock(async () => {
       const record = await readRecord(this.options.paths.recordDir, attachmentId);
       if (!record) return { detached: false, warnings: [] };
+      const mirror = (await listMirrors(mirrorDirOf(this.options.paths.recordDir))).find((m) =>
+        m.legs.includes(attachmentId),
+      );
+      // Pulling a leg from under md costs the mirror its redundancy: only when forced.
+      if (mirror && !force)
+        throw new DvsanError(
+          'conflict',
+          `attachment ${attachmentId} is a leg of mirror ${mirror.name}: remove the mirror first`,
+          { mirrorId: mirror.mirrorId },
+        );
       const backend = await this.requireBackend();
       const warnings: string[] = [];
       const { run, paths } = this.options;
