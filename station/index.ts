@@ -25,6 +25,7 @@ import { Construct } from './announce/construct.js';
 import { VolumesRepo } from './db/volumes-repo.js';
 import { VolumeService } from './volumes/service.js';
 import { AttachmentsRepo } from './db/attachments-repo.js';
+import { MirrorsRepo } from './db/mirrors-repo.js';
 import { HostService } from './hosts/service.js';
 import { RequestService } from './hosts/requests.js';
 import type { AgentLink } from './nodes/service.js';
@@ -143,6 +144,7 @@ export async function createStation(opts: StationOptions): Promise<Station> {
     volumes,
     volumesRepo: volumeRecords,
     attachments,
+    mirrors: new MirrorsRepo(db),
     secrets,
     tasks: runner,
     bus,
@@ -169,6 +171,8 @@ export async function createStation(opts: StationOptions): Promise<Station> {
       if (body.request) requests.onAnnounce(body).catch(failed);
       if (body.kind === 'heartbeat')
         hosts.onFaults(body.nodeId, body.failedAttachments ?? []).catch(failed);
+      if (body.kind === 'heartbeat')
+        hosts.onDegraded(body.nodeId, body.degradedMirrors ?? []).catch(failed);
     },
     nodes: nodesRepo,
     settings,

@@ -97,6 +97,25 @@ export function registerHostCommands(program: Command, globals: () => GlobalOpti
           ),
         ]),
       );
+      const mirrors = hosts.flatMap((h) => (h.mirrors ?? []).map((m) => ({ h, m })));
+      if (!mirrors.length) return;
+      console.log('');
+      console.log(
+        table([
+          ['MIRROR', 'HOST', 'STATE', 'SIZE', 'DEVICE', 'MOUNT', 'LEGS'],
+          ...mirrors.map(({ h, m }) => [
+            m.name,
+            h.node.name,
+            m.state,
+            gib(m.sizeBytes),
+            m.device ?? '',
+            m.mountPoint ?? '',
+            m.legs
+              .map((l) => `${l.volumeName}@${l.unitName}${l.missing ? ' (missing)' : ''}`)
+              .join(', '),
+          ]),
+        ]),
+      );
     });
   const attachOptions = (c: Command) =>
     c
@@ -126,7 +145,8 @@ export function registerHostCommands(program: Command, globals: () => GlobalOpti
       .description('make a new volume and attach it to a host, as one task')
       .requiredOption('--size <size>', 'e.g. 20G')
       .option('--name <name>', 'the volume name (default: <host>-<random>)')
-      .option('--unit <unit>', 'put it on this unit (default: the allocator chooses)'),
+      .option('--unit <unit>', 'put it on this unit (default: the allocator chooses)')
+      .option('--mirrored', 'two volumes on two different units, mirrored by md RAID1 on the host'),
   ).action(async (hostName: string, o) =>
     runTask(globals(), o, 'assign', async (c) =>
       c.call('host/assign', {
@@ -134,6 +154,7 @@ export function registerHostCommands(program: Command, globals: () => GlobalOpti
         sizeBytes: parseSize(o.size),
         ...(o.name ? { name: o.name } : {}),
         ...(o.unit ? { unitId: await idByName(c, 'unit', o.unit) } : {}),
+        mirrored: Boolean(o.mirrored),
         readOnly: Boolean(o.readOnly),
         ...(o.fs ? { filesystem: filesystem(o.fs) } : {}),
         ...(o.mount ? { mountPoint: o.mount } : {}),

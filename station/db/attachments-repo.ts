@@ -14,6 +14,8 @@ export interface AttachmentRecord {
   error: string | null;
   createdAt: string;
   updatedAt: string;
+  /** The mirror this attachment is a leg of. */
+  mirrorId?: string | null;
 }
 
 export interface HostRequestRecord {
@@ -44,6 +46,7 @@ interface AttachmentRow {
   error: string | null;
   created_at: string;
   updated_at: string;
+  mirror_id: string | null;
 }
 
 interface RequestRow {
@@ -74,6 +77,7 @@ const attachmentFromRow = (r: AttachmentRow): AttachmentRecord => ({
   error: r.error,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  mirrorId: r.mirror_id,
 });
 
 const requestFromRow = (r: RequestRow): HostRequestRecord => ({
@@ -92,7 +96,7 @@ const requestFromRow = (r: RequestRow): HostRequestRecord => ({
 });
 
 type AttachmentChanges = Partial<
-  Pick<AttachmentRecord, 'state' | 'device' | 'backend' | 'error' | 'mountPoint'>
+  Pick<AttachmentRecord, 'state' | 'device' | 'backend' | 'error' | 'mountPoint' | 'mirrorId'>
 >;
 type RequestChanges = Partial<
   Pick<HostRequestRecord, 'state' | 'reason' | 'taskId' | 'volumeId' | 'decidedBy'>
@@ -104,6 +108,7 @@ const attachmentColumns: Record<keyof AttachmentChanges, string> = {
   backend: 'backend',
   error: 'error',
   mountPoint: 'mount_point',
+  mirrorId: 'mirror_id',
 };
 const requestColumns: Record<keyof RequestChanges, string> = {
   state: 'state',
@@ -145,7 +150,8 @@ export class AttachmentsRepo {
   async insert(a: AttachmentRecord): Promise<void> {
     await this.db.run(
       `INSERT INTO attachments (id, volume_id, host_id, state, read_only, filesystem, mount_point,
-       device, backend, error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       device, backend, error, created_at, updated_at, mirror_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         a.id,
         a.volumeId,
@@ -159,6 +165,7 @@ export class AttachmentsRepo {
         a.error,
         a.createdAt,
         a.updatedAt,
+        a.mirrorId ?? null,
       ],
     );
   }

@@ -192,4 +192,21 @@ export const migrations: readonly string[] = [
   CREATE INDEX events_open_alerts ON events (id)
     WHERE severity IN ('warning', 'critical') AND acknowledged_at IS NULL;
   `,
+  `
+  CREATE TABLE mirrors (
+    id TEXT PRIMARY KEY,
+    host_id TEXT NOT NULL REFERENCES nodes (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    state TEXT NOT NULL,
+    filesystem TEXT,
+    mount_point TEXT,
+    device TEXT,
+    missing_json TEXT NOT NULL DEFAULT '[]',
+    error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (host_id, name)
+  );
+  ALTER TABLE attachments ADD COLUMN mirror_id TEXT;
+  `,
 ];

@@ -26,6 +26,8 @@ export interface AttachWork {
     readOnly: boolean;
     filesystem?: 'ext4' | 'xfs' | undefined;
     mountPoint?: string | undefined;
+    /** A leg of a mirror: a lost session fails fast so md drops the leg. */
+    mirrorLeg?: boolean;
   };
 }
 
@@ -86,6 +88,7 @@ export async function attachOnHost(
           ...(p.filesystem ? { filesystem: { type: p.filesystem, format: 'if-empty' } } : {}),
           ...(p.mountPoint ? { mountPoint: p.mountPoint } : {}),
           persistent: true,
+          ...(p.mirrorLeg ? { mirrorLeg: true as const } : {}),
           timeoutMs: loginTimeoutMs,
         },
         attachTimeoutMs,
@@ -111,10 +114,11 @@ export async function detachOnHost(
   volume: VolumeRecord,
   host: NodeRecord,
   force: boolean,
+  first = 0,
 ): Promise<string[]> {
   const warnings: string[] = [];
   const where = record.mountPoint ? ` at ${record.mountPoint}` : '';
-  await ctx.runStep(0, async (step) => {
+  await ctx.runStep(first, async (step) => {
     if (host.health === 'down') {
       warnings.push(
         `${host.name} is down: it may still have ${volume.name} attached${where}; writes it had not sent to the unit are lost`,
@@ -135,7 +139,7 @@ export async function detachOnHost(
       step.progress(100, 'skipped: the host could not be reached');
     }
   });
-  await ctx.runStep(1, async (step) => {
+  await ctx.runStep(first + 1, async (step) => {
     const iqns = (await d.volumesRepo.exportsOf(volume.id))
       .filter((e) => e.hostId === host.id)
       .map((e) => e.initiatorIqn);

@@ -131,6 +131,7 @@ export class RequestService {
           hostId: record.hostId,
           sizeBytes: record.sizeBytes,
           placement: 'most-free',
+          mirrored: false,
           readOnly: false,
           ...(record.filesystem ? { filesystem: record.filesystem } : {}),
           ...(record.mountPoint ? { mountPoint: record.mountPoint } : {}),

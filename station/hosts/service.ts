@@ -18,13 +18,17 @@ import type { SecretBox } from '../secrets.js';
 import { KeyedMutex } from '../tasks/keyed-mutex.js';
 import type { TaskContext, TaskEngine, TaskSpec } from '../tasks/index.js';
 import type { VolumeService } from '../volumes/service.js';
+import type { MirrorsRepo } from '../db/mirrors-repo.js';
 import { attachOnHost, detachOnHost } from './host-steps.js';
+import { MirrorHealth } from './mirror-health.js';
+import { HostMirrors } from './mirrors.js';
 
 export interface HostServiceDeps {
   nodes: NodesRepo;
   volumes: VolumeService;
   volumesRepo: VolumesRepo;
   attachments: AttachmentsRepo;
+  mirrors: MirrorsRepo;
   secrets: SecretBox;
   tasks: TaskEngine;
   bus: EventBus;
@@ -54,8 +58,17 @@ export class HostService {
   private readonly perVolume = new KeyedMutex();
   /** Per host: the attachment ids its last heartbeat said were failing. */
   private readonly faulty = new Map<string, Set<string>>();
+  private readonly mirrored: HostMirrors;
+  private readonly mirrorHealth: MirrorHealth;
 
-  constructor(private readonly d: HostServiceDeps) {}
+  constructor(private readonly d: HostServiceDeps) {
+    this.mirrored = new HostMirrors({
+      ...d,
+      reserve: (volume, host, p) => this.reserve(volume, host, p),
+      publish: (host) => this.publish(host),
+    });
+    this.mirrorHealth = new MirrorHealth(d);
+  }
 
   /** Attachments a station restart cut off mid-change: the console offers detach for them. */
   async recover(): Promise<void> {
@@ -65,6 +78,14 @@ export class HostService {
           state: 'failed',
           error: `the station stopped while ${a.state}: detach it (force if the host is gone) and attach again`,
         });
+    await this.mirrored.recover();
+  }
+
+  /** A host's heartbeat names its degraded mirrors; a change raises an event (mirror-health.ts). */
+  async onDegraded(hostId: string, mirrorIds: readonly string[]): Promise<void> {
+    if (!(await this.mirrorHealth.onDegraded(hostId, mirrorIds))) return;
+    const host = await this.d.nodes.get(hostId);
+    if (host) await this.publish(host);
   }
 
   /**
@@ -87,11 +108,12 @@ export class HostService {
       const error = details.get(id) ?? 'its initiator reports a failure';
       await this.d.attachments.update(id, { state: 'failed', error });
       const unit = await this.d.nodes.get(volume.unitId);
+      // A mirror leg failing costs redundancy, not data: the mirror's own warning says more.
       await this.d.events.record(
-        'critical',
+        a.mirrorId ? 'warning' : 'critical',
         'host.io',
         hostId,
-        `${host.name}: volume ${volume.name} (on ${unit?.name ?? 'its unit'}) fails: ${error}. Check the unit; if it is gone, force-detach the volume`,
+        `${host.name}: volume ${volume.name} (on ${unit?.name ?? 'its unit'}) fails: ${error}. ${a.mirrorId ? 'It is a mirror leg: the host goes on with the other leg' : 'Check the unit; if it is gone, force-detach the volume'}`,
         { attachmentId: id, volumeId: volume.id },
       );
     }
@@ -156,6 +178,7 @@ export class HostService {
     const host = await this.host(p.hostId);
     if (p.mountPoint) await this.mountPointFree(host, p.mountPoint);
     const name = p.name ?? `${host.name}-${randomUUID().slice(0, 8)}`.toLowerCase();
+    if (p.mirrored) return this.mirrored.assign(host, name, p, follow, user);
     if (await this.d.volumesRepo.findByName(name))
       throw new DvsanError('conflict', `a volume named ${name} exists already: pick another name`);
     const task = await this.d.tasks.start({
@@ -214,6 +237,8 @@ export class HostService {
   async detach(attachmentId: string, force: boolean, user?: string): Promise<{ taskId: string }> {
     const record = await this.d.attachments.get(attachmentId);
     if (!record) throw new DvsanError('not-found', `no attachment with id ${attachmentId}`);
+    // A leg never leaves alone: md would lose its redundancy without anyone asking for that.
+    if (record.mirrorId) return this.mirrored.detach(record.mirrorId, force, user);
     const host = await this.d.nodes.get(record.hostId);
     const volume = await this.d.volumesRepo.get(record.volumeId);
     if (!host || !volume) throw new DvsanError('not-found', `attachment ${attachmentId} is stale`);
@@ -423,11 +448,13 @@ export class HostService {
         backend: a.backend,
         error: a.error,
         createdAt: a.createdAt,
+        mirrorId: a.mirrorId ?? null,
       });
     }
     return {
       node: toView(host),
       attachments,
+      mirrors: await this.mirrorHealth.views(host, attachments),
       attachedBytes: attachments.reduce((sum, a) => sum + a.sizeBytes, 0),
     };
   }

@@ -5,7 +5,7 @@ export interface Placement {
   pool: string;
 }
 
-const gib = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GiB`;
+export const gib = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GiB`;
 
 /**
  * Picks the unit and data pool for a new volume: only units that are up, not spare, with a

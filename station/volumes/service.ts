@@ -15,6 +15,7 @@ import type { PoolService } from '../pool/service.js';
 import type { SecretBox } from '../secrets.js';
 import { KeyedMutex } from '../tasks/keyed-mutex.js';
 import { placeVolume, type Placement } from './allocator.js';
+import { placeMirror } from './mirror-placement.js';
 import { chapFor } from './chap.js';
 
 export const iqnPrefix = 'iqn.2026-11.io.dvsan:';
@@ -71,13 +72,25 @@ export class VolumeService {
 
   /** Where a new volume goes; the create task locks this unit before it runs. */
   async place(p: ParsedParams<'volume/create'>): Promise<Placement> {
+    return placeVolume(await this.poolUnits(), p.sizeBytes, p.placement, p.unitId);
+  }
+
+  /** Two different units for the legs of a mirrored volume. */
+  async placeMirror(
+    sizeBytes: number,
+    placement: 'most-free' | 'spread',
+    unitId?: string,
+  ): Promise<[Placement, Placement]> {
+    return placeMirror(await this.poolUnits(), sizeBytes, placement, unitId);
+  }
+
+  private async poolUnits() {
     // "spread" counts the volumes the station made, not the unit's last report of them.
     const counts = await this.d.volumes.countByUnit();
-    const units = (await this.d.pool.view()).units.map((u) => ({
+    return (await this.d.pool.view()).units.map((u) => ({
       ...u,
       volumeCount: counts.get(u.nodeId) ?? 0,
     }));
-    return placeVolume(units, p.sizeBytes, p.placement, p.unitId);
   }
 
   async create(p: ParsedParams<'volume/create'>): Promise<VolumeView> {

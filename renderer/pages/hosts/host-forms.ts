@@ -31,6 +31,8 @@ export interface AssignForm extends MountFields {
   unit: SizeUnit;
   /** Null lets the station's allocator choose. */
   unitId: string | null;
+  /** Two volumes on two units, mirrored by md RAID1 on the host. */
+  mirrored: boolean;
 }
 
 export type AttachField = 'volumeId' | 'filesystem' | 'mountPoint';
@@ -47,6 +49,7 @@ export function emptyAssignForm(): AssignForm {
     size: '',
     unit: 'GiB',
     unitId: null,
+    mirrored: false,
     readOnly: false,
     filesystem: 'ext4',
     mountPoint: '',
@@ -77,6 +80,7 @@ export function toAssignParams(form: AssignForm, hostId: string): Params<'host/a
     sizeBytes,
     ...(name ? { name } : {}),
     ...(form.unitId ? { unitId: form.unitId } : {}),
+    ...(form.mirrored ? { mirrored: true } : {}),
     ...mountParams(form),
   };
 }
