@@ -10,7 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StationClient, type HostView, type Task } from '../../protocol/index.js';
 import { waitForTask } from '../../station/cli/client.js';
 import { createStation, type Station } from '../../station/index.js';
-import { labDown, labUp, nodeExec, stopTgtd, type LabState } from '../../station/lab/index.js';
+import {
+  labDown,
+  labUp,
+  nodeExec,
+  restartTgtd,
+  stopTgtd,
+  type LabState,
+} from '../../station/lab/index.js';
 import { createLogger } from '../../station/log.js';
 import { within } from './within.js';
 
@@ -20,6 +27,8 @@ const unit = `${prefix}-vu1`;
 const host = `${prefix}-vh1`;
 /** A namespace unit (tgt), the second leg of the mirror. */
 const nsUnit = `${prefix}-u1`;
+/** A namespace host: this kernel has no md, so it cannot mirror. */
+const nsHost = `${prefix}-h1`;
 const MiB = 1024 * 1024;
 let lab: LabState;
 let station: Station;
@@ -51,14 +60,6 @@ async function bundle(file: string): Promise<string> {
     write: false,
   });
   return out.outputFiles[0]!.text;
-}
-
-/** The agent's md mirror code as a tool inside the host (test/lab/vm-md-tool.ts). */
-async function mdTool(...args: string[]): Promise<string> {
-  const r = await nodeExec(lab, host, ['node', '/root/vm-md-tool.cjs', ...args]);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return r.stdout;
 }
 
 /** The agent's LIO code as a tool inside the unit (test/lab/vm-lio-tool.ts). */
@@ -123,7 +124,7 @@ beforeAll(async () => {
 
   const started = Date.now();
   // The image is cached inside the working tree (.lab is git-ignored), so CI reuses it.
-  lab = await labUp({ units: 1, hosts: 0, vmUnits: 1, vmHosts: 1, prefix, subnet }, { imageCache });
+  lab = await labUp({ units: 1, hosts: 1, vmUnits: 1, vmHosts: 1, prefix, subnet }, { imageCache });
   const accel = lab.nodes.find((n) => n.vm)?.vm?.accel;
   console.log(`vm lab up in ${Date.now() - started} ms (${accel})`);
   station = await createStation({
@@ -133,7 +134,7 @@ beforeAll(async () => {
     announce: { listen: { host: '0.0.0.0', port: 0 } },
   });
   client = new StationClient(station.transport);
-  for (const name of [unit, host, nsUnit]) {
+  for (const name of [unit, host, nsUnit, nsHost]) {
     const n = lab.nodes.find((x) => x.name === name)!;
     ids[name] = (
       await client.call('node/add', {
@@ -147,25 +148,20 @@ beforeAll(async () => {
   }
   const deployed = Date.now();
   const { taskId } = await client.call('node/deploy', {
-    ids: [ids[unit]!, ids[host]!, ids[nsUnit]!],
+    ids: [ids[unit]!, ids[host]!, ids[nsUnit]!, ids[nsHost]!],
   });
   expect((await waitForTask(client, taskId, () => undefined, 120_000)).error).toBeNull();
   await within(60_000, async () => {
     const nodes = await client.call('node/list', {});
-    return [unit, host, nsUnit].every(
+    return [unit, host, nsUnit, nsHost].every(
       (name) => nodes.find((n) => n.name === name)?.health === 'up',
     );
   });
   console.log(`agents deployed and up in ${Date.now() - deployed} ms`);
-  for (const [node, file] of [
-    [unit, 'vm-lio-tool'],
-    [host, 'vm-md-tool'],
-  ] as const) {
-    const put = await nodeExec(lab, node, ['sh', '-c', `cat > /root/${file}.cjs`], {
-      input: await bundle(`${file}.ts`),
-    });
-    expect(put.code).toBe(0);
-  }
+  const put = await nodeExec(lab, unit, ['sh', '-c', 'cat > /root/vm-lio-tool.cjs'], {
+    input: await bundle('vm-lio-tool.ts'),
+  });
+  expect(put.code).toBe(0);
 }, 300_000);
 
 afterAll(async () => {
@@ -281,41 +277,102 @@ describe('VM tier', () => {
     expect((await sh(host, 'test -s /mnt/v/data && echo there')).stdout.trim()).toBe('there');
   });
 
-  it('mirrors a VM unit volume and a namespace unit volume with md RAID1, and survives losing one', async () => {
-    const attachRaw = async (name: string, unitName: string) => {
-      const v = await client.call('volume/create', {
-        name,
+  it('refuses a mirrored volume on a host without md, and makes nothing', async () => {
+    const before = (await client.call('volume/list', {})).length;
+    await expect(
+      client.call('host/assign', {
+        hostId: ids[nsHost]!,
+        name: 'nomirror',
+        sizeBytes: 16 * MiB,
+        mirrored: true,
+      }),
+    ).rejects.toThrow(
+      /dvm-h1 cannot hold a mirrored volume: this host cannot mirror volumes: mdadm is not installed \(install the Debian package mdadm\); the kernel has no md RAID1/,
+    );
+    expect((await client.call('volume/list', {})).length).toBe(before);
+    // The agents' inventories say so too.
+    const nodes = await client.call('node/list', {});
+    expect(nodes.find((n) => n.name === nsHost)!.inventory?.mirror?.available).toBe(false);
+    expect(nodes.find((n) => n.name === host)!.inventory?.mirror).toEqual({
+      available: true,
+      missing: null,
+    });
+    const view = await hostView(nsHost);
+    expect(view.mirrors).toEqual([]);
+    expect(view.attachments).toEqual([]);
+    expect((await client.call('task/list', {})).filter((t) => t.kind === 'host.assign')).toEqual(
+      [],
+    );
+  });
+
+  it('assigns a mirrored volume over a VM unit and a namespace unit, and survives losing one', async () => {
+    const started = Date.now();
+    await succeeded(
+      client.call('host/assign', {
+        hostId: ids[host]!,
+        name: 'mirr',
         sizeBytes: 64 * MiB,
-        unitId: ids[unitName]!,
-      });
-      await succeeded(client.call('host/attach', { volumeId: v.id, hostId: ids[host]! }));
-      const a = (await hostView(host)).attachments.find((x) => x.volumeName === name)!;
-      expect(a.backend).toBe('open-iscsi');
-      return { v, device: a.device! };
-    };
-    const left = await attachRaw('mirror-a', unit);
-    const right = await attachRaw('mirror-b', nsUnit);
-    expect(await mdTool('create', 'm1', left.device, right.device)).toBe('/dev/md/m1');
+        unitId: ids[unit]!,
+        mirrored: true,
+        filesystem: 'ext4',
+        mountPoint: '/mnt/m',
+      }),
+    );
+    console.log(`mirrored assign took ${Date.now() - started} ms`);
+    const view = await hostView(host);
+    const m = view.mirrors!.find((x) => x.name === 'mirr')!;
+    expect(m).toMatchObject({ state: 'whole', device: '/dev/md/mirr', mountPoint: '/mnt/m' });
+    expect(m.legs.map((l) => l.unitName).sort()).toEqual([nsUnit, unit].sort());
+    const legs = view.attachments.filter((a) => a.mirrorId === m.id);
+    expect(legs.map((a) => a.volumeName).sort()).toEqual(['mirr-a', 'mirr-b']);
+    const nsLeg = legs.find((a) => a.unitName === nsUnit)!;
+    // Both legs' sessions give up on a dead unit after 5 s, not open-iscsi's default 120 s.
+    const timeouts = await sh(
+      host,
+      'for s in /sys/class/iscsi_session/session*; do case "$(cat $s/targetname)" in *.mirr-[ab]) cat $s/recovery_tmo;; esac; done',
+    );
+    expect(timeouts.stdout.trim().split('\n')).toEqual(['5', '5']);
     const written = await sh(
       host,
-      'mkfs.ext4 -q /dev/md/m1 && mkdir -p /mnt/m && mount /dev/md/m1 /mnt/m && head -c 4194304 /dev/urandom > /mnt/m/before && sync && sha256sum /mnt/m/before | cut -d" " -f1',
+      'head -c 4194304 /dev/urandom > /mnt/m/before && sync && sha256sum /mnt/m/before | cut -d" " -f1',
     );
     expect(written.stdout.trim()).toMatch(/^[0-9a-f]{64}$/);
-    expect(JSON.parse(await mdTool('check', 'm1'))).toBeNull();
 
-    // The namespace unit's target goes away. The session's recovery timeout is cut from the
-    // default 120 s, so md fails the member quickly instead of waiting on the dead unit.
-    await sh(
-      host,
-      'for s in /sys/class/iscsi_session/session*; do [ "$(cat $s/targetname)" = "$1" ] && echo 5 > $s/recovery_tmo; done; true',
-      right.v.iqn,
-    );
     await stopTgtd(lab, nsUnit);
-    const after = await sh(
+    try {
+      const lost = Date.now();
+      const after = await sh(
+        host,
+        'head -c 4194304 /dev/urandom > /mnt/m/after && sync && echo 3 > /proc/sys/vm/drop_caches && sha256sum /mnt/m/before | cut -d" " -f1 && test -s /mnt/m/after && echo wrote',
+      );
+      expect(after.stdout.trim().split('\n')).toEqual([written.stdout.trim(), 'wrote']);
+      await within(60_000, async () => {
+        const now = (await hostView(host)).mirrors?.find((x) => x.id === m.id);
+        return (
+          now?.state === 'degraded' && now.legs.some((l) => l.unitName === nsUnit && l.missing)
+        );
+      });
+      console.log(`station saw the mirror degraded ${Date.now() - lost} ms after the unit stopped`);
+      const events = await client.call('event/list', { limit: 50 });
+      const warned = events.find((e) => e.kind === 'host.mirror' && e.severity === 'warning')!;
+      expect(warned.message).toMatch(
+        new RegExp(
+          `^${host}: mirror mirr is degraded: volume mirr-b \\(on ${nsUnit}\\) is missing`,
+        ),
+      );
+    } finally {
+      await restartTgtd(lab, nsUnit);
+    }
+
+    // One detach of either leg takes the whole mirror away; force, since one leg is dead.
+    await succeeded(client.call('host/detach', { attachmentId: nsLeg.id, force: true }));
+    const gone = await hostView(host);
+    expect(gone.mirrors).toEqual([]);
+    expect(gone.attachments.filter((a) => a.mirrorId)).toEqual([]);
+    const left = await sh(
       host,
-      'head -c 4194304 /dev/urandom > /mnt/m/after && sync && echo 3 > /proc/sys/vm/drop_caches && sha256sum /mnt/m/before | cut -d" " -f1 && test -s /mnt/m/after && echo wrote',
+      'grep -c "^md" /proc/mdstat; iscsiadm -m session 2>&1 | grep -c "mirr-[ab]"; grep -c " /mnt/m " /proc/mounts; true',
     );
-    expect(after.stdout.trim().split('\n')).toEqual([written.stdout.trim(), 'wrote']);
-    await within(60_000, async () => /degraded: 1 of 2/.test(await mdTool('check', 'm1')));
+    expect(left.stdout.trim().split('\n')).toEqual(['0', '0', '0']);
   });
 });
