@@ -151,6 +151,9 @@ export async function createStation(opts: StationOptions): Promise<Station> {
     events,
     agentFor: (id) => nodes.link(id),
   });
+  // Export repairs the station starts itself (a unit back, a restart) run as tasks too.
+  const repairs = new VolumeTasks({ engine: runner, volumes, records: volumeRecords, nodes });
+  const stationCall = { user: 'station', source: 'station' };
   await hosts.recover();
   const requests = new RequestService({
     attachments,
@@ -182,9 +185,10 @@ export async function createStation(opts: StationOptions): Promise<Station> {
     log,
     publish: (node) => nodes.changed(node),
     storageInventory: (id) => nodes.storageInventory(id),
+    // A unit that comes back gets its exports repaired as a task, so the change is on record.
     unitBack: (node) => {
-      volumes
-        .reconcile(node.id, true, false)
+      repairs
+        .reconcile(node.id, true, stationCall, false)
         .catch((err: Error) =>
           events.record(
             'warning',
@@ -242,11 +246,10 @@ export async function createStation(opts: StationOptions): Promise<Station> {
     }),
   });
   // Units that interrupted tasks had locked get their exports repaired, each as a task.
-  const repairs = new VolumeTasks({ engine: runner, volumes, records: volumeRecords, nodes });
   await runner.recover((interrupted) => {
     const locked = interrupted.flatMap((t) => t.locks.filter((l) => l.kind === 'unit'));
     for (const id of new Set(locked.map((l) => l.id)))
-      repairs.reconcile(id, true, { user: 'station', source: 'station' }, false).catch(() => {
+      repairs.reconcile(id, true, stationCall, false).catch(() => {
         // The task records why; a unit that stays unreachable is repaired when it comes back.
       });
   });

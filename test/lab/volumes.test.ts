@@ -199,6 +199,17 @@ describe('volumes and exports in the lab', () => {
         (e) => e.kind === 'unit.reconcile' && e.nodeId === unit && /repaired/.test(e.message),
       ),
     ).toBe(true);
+    // The repair is on record as the station's own task.
+    const tasks = await client.call('task/list', { limit: 50 });
+    expect(
+      tasks.some(
+        (t) =>
+          t.kind === 'unit.reconcile' &&
+          t.user === 'station' &&
+          t.targets.includes(unit) &&
+          t.state === 'succeeded',
+      ),
+    ).toBe(true);
   });
 
   it('stays consistent when the unit’s agent is killed in the middle of a change', async () => {
