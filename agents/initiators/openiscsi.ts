@@ -1,6 +1,6 @@
 // The kernel initiator on real hosts: open-iscsi's iscsiadm for discovery, node records (with
 // CHAP), login and logout; the LUN appears as a SCSI disk under /dev/disk/by-path.
-import { access, readFile, realpath, writeFile } from 'node:fs/promises';
+import { access, readFile, readdir, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DvsanError } from '../../protocol/errors.js';
 import { firstLine } from '../volumes/command.js';
@@ -13,9 +13,10 @@ import {
   probePortal,
   type LoginContext,
 } from './diagnose.js';
+import { recordFiles, setInRecords, type RecordFs } from './node-record.js';
 
 /** The filesystem calls the backend makes; injected in tests. */
-export interface OpenIscsiFs {
+export interface OpenIscsiFs extends RecordFs {
   exists(file: string): Promise<boolean>;
   realpath(file: string): Promise<string>;
   read(file: string): Promise<string | null>;
@@ -31,6 +32,17 @@ export const systemFs: OpenIscsiFs = {
   realpath: (file) => realpath(file),
   read: (file) => readFile(file, 'utf8').catch(() => null),
   write: (file, data) => writeFile(file, data),
+  list: (dir) => readdir(dir).catch(() => []),
+  isDir: (file) =>
+    stat(file).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ),
+  replace: async (file, data) => {
+    const temp = `${file}.dvsan-${process.pid}`;
+    await writeFile(temp, data, { mode: 0o600, flush: true });
+    await rename(temp, file);
+  },
 };
 
 export interface OpenIscsiOptions {
@@ -155,6 +167,8 @@ export class OpenIscsiInitiator implements InitiatorBackend {
         ['node.conn[0].timeo.login_timeout', seconds],
         ...legTimeout,
         ['node.session.auth.authmethod', chap ? 'CHAP' : 'None'],
+      ];
+      const credentials: [string, string][] = [
         ...(chap
           ? ([
               ['node.session.auth.username', chap.user],
@@ -168,11 +182,18 @@ export class OpenIscsiInitiator implements InitiatorBackend {
             ] as [string, string][])
           : []),
       ];
-      for (const [name, value] of settings) {
+      // Credentials go into the record file, out of every argv, after iscsiadm's own rewrites
+      // of it; a host whose records live somewhere else still logs in, with the secret passing
+      // through iscsiadm's argv.
+      const { address, port } = spec.target.portal;
+      const files =
+        credentials.length > 0 ? await recordFiles(this.fs, spec.target.iqn, address, port) : [];
+      for (const [name, value] of files.length > 0 ? settings : [...settings, ...credentials]) {
         const r = await this.iscsiadmRetrying([...node, '-o', 'update', '-n', name, '-v', value]);
-        // Never echo the command: it carries the CHAP secret.
+        // Never echo the command: it may carry the CHAP secret.
         if (r.code !== 0) throw this.failure(`update ${name}`, r);
       }
+      await setInRecords(this.fs, files, credentials);
       const login = await this.iscsiadmRetrying([...node, '--login'], spec.timeoutMs + 5000);
       if (login.code !== 0 && login.code !== iscsiadmExit.sessExists) {
         const d = classifyIscsiadm(login.code, firstLine(login.stderr));

@@ -213,6 +213,20 @@ describe('VM tier', () => {
     const read = await sh(host, 'sha256sum /mnt/v/data | cut -d" " -f1');
     expect(read.stdout.trim()).toBe(written.stdout.trim());
     volumeIqn = v.iqn;
+    // CHAP went into the node record file (root only, where the agent looks for it), never
+    // through iscsiadm's argv.
+    const record = await sh(
+      host,
+      'f=$(find /etc/iscsi/nodes/"$1" -type f); echo "$f"; stat -c %a "$f"; grep -cE "^node.session.auth.password(_in)? = " "$f"',
+      v.iqn,
+    );
+    expect(record.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        new RegExp(`^/etc/iscsi/nodes/${v.iqn}/10\\.99\\.28\\.\\d+,3260(,\\d+/default)?$`),
+      ),
+      '600',
+      '2',
+    ]);
 
     // What the kernel holds: one ACL, for this host's IQN, with CHAP on; the LV as iblock.
     const hostIqn = (

@@ -271,6 +271,9 @@ describe('mirror protocol pieces', () => {
           realpath: async () => '/dev/sdc',
           read: async () => '8\n',
           write: async () => undefined,
+          list: async () => [],
+          isDir: async () => false,
+          replace: async () => undefined,
         },
       });
       await initiator.login({

@@ -30,17 +30,47 @@ const spec: LoginSpec = {
 const link = byPathName(target);
 const discovered = { stdout: `10.0.0.5:3260,1 ${target.iqn}\n` };
 
-/** A filesystem where the by-path link appears after `appearAfter` exists() calls. */
-function fakeFs(appearAfter = 0): OpenIscsiFs & { writes: [string, string][] } {
+const recordDir = `/etc/iscsi/nodes/${target.iqn}/10.0.0.5,3260,1`;
+const recordFile = `${recordDir}/default`;
+const record = [
+  '# BEGIN RECORD 2.1.8',
+  `node.name = ${target.iqn}`,
+  'node.session.auth.authmethod = CHAP',
+  'node.session.auth.password = old-secret',
+  '# END RECORD',
+  '',
+].join('\n');
+
+/**
+ * A filesystem where the by-path link appears after `appearAfter` exists() calls, with the
+ * target's node record in Debian's node database.
+ */
+function fakeFs(appearAfter = 0): OpenIscsiFs & {
+  writes: [string, string][];
+  records: Map<string, string>;
+} {
   let checks = 0;
   const writes: [string, string][] = [];
+  const records = new Map([[recordFile, record]]);
   return {
     writes,
+    records,
     exists: async (file) => file === link && checks++ >= appearAfter,
     realpath: async () => '/dev/sdc',
-    read: async (file) => (file === '/sys/class/block/sdc/size' ? '2097152\n' : null),
+    read: async (file) =>
+      file === '/sys/class/block/sdc/size' ? '2097152\n' : (records.get(file) ?? null),
     write: async (file, data) => {
       writes.push([file, data]);
+    },
+    list: async (dir) =>
+      dir === `/etc/iscsi/nodes/${target.iqn}`
+        ? ['10.0.0.5,3260,1', '10.0.0.6,3260,1']
+        : dir === recordDir
+          ? ['default']
+          : [],
+    isDir: async (file) => file === recordDir,
+    replace: async (file, data) => {
+      records.set(file, data);
     },
   };
 }
@@ -57,7 +87,8 @@ const node = ['iscsiadm', '-m', 'node', '-T', target.iqn, '-p', '10.0.0.5:3260']
 
 describe('open-iscsi backend', () => {
   it('runs discovery, a node record with mutual CHAP, login, and finds the LUN by path', async () => {
-    const { initiator, calls } = backend([{ match: ['discovery'], answers: [discovered] }]);
+    const fs = fakeFs();
+    const { initiator, calls } = backend([{ match: ['discovery'], answers: [discovered] }], fs);
     const session = await initiator.login(spec);
     expect(session).toEqual({
       device: '/dev/sdc',
@@ -81,12 +112,38 @@ describe('open-iscsi backend', () => {
       [...node, '-o', 'update', '-n', 'node.startup', '-v', 'manual'],
       [...node, '-o', 'update', '-n', 'node.conn[0].timeo.login_timeout', '-v', '2'],
       [...node, '-o', 'update', '-n', 'node.session.auth.authmethod', '-v', 'CHAP'],
-      [...node, '-o', 'update', '-n', 'node.session.auth.username', '-v', 'dvsan-h1'],
-      [...node, '-o', 'update', '-n', 'node.session.auth.password', '-v', 'Kq7xPm2Rt9vW4yZa'],
-      [...node, '-o', 'update', '-n', 'node.session.auth.username_in', '-v', 'dvsan-t-h1'],
-      [...node, '-o', 'update', '-n', 'node.session.auth.password_in', '-v', 'Mn3bV8cX5zL2jH6g'],
       [...node, '--login'],
     ]);
+    // The secrets never pass through an argv: they are written into the record file.
+    expect(fs.records.get(recordFile)).toBe(
+      [
+        '# BEGIN RECORD 2.1.8',
+        `node.name = ${target.iqn}`,
+        'node.session.auth.authmethod = CHAP',
+        'node.session.auth.username = dvsan-h1',
+        'node.session.auth.password = Kq7xPm2Rt9vW4yZa',
+        'node.session.auth.username_in = dvsan-t-h1',
+        'node.session.auth.password_in = Mn3bV8cX5zL2jH6g',
+        '# END RECORD',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('passes CHAP through iscsiadm where it finds no node record file to write', async () => {
+    const fs = { ...fakeFs(), list: async () => [] };
+    const { initiator, calls } = backend([{ match: ['discovery'], answers: [discovered] }], fs);
+    await initiator.login(spec);
+    expect(calls).toContainEqual([
+      ...node,
+      '-o',
+      'update',
+      '-n',
+      'node.session.auth.password',
+      '-v',
+      'Kq7xPm2Rt9vW4yZa',
+    ]);
+    expect(fs.records.get(recordFile)).toBe(record);
   });
 
   it('takes exit 15 (session exists) as logged in', async () => {
