@@ -65,7 +65,7 @@ export interface ProvisionRun {
 export const volumeName = (i: number) => `p${String(i).padStart(4, '0')}`;
 
 /** One create+export, each call timed; the volume is recorded in `made` once it exists. */
-async function createAndExport(
+export async function createAndExport(
   client: StationClient,
   unitId: string,
   name: string,

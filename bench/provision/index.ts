@@ -26,6 +26,7 @@ import {
   type BenchStation,
   type Made,
 } from './dvsan.js';
+import { runLio } from './lio.js';
 import { probe, type Probe } from './probe.js';
 import { formatTable, makeSeries, renderSvg, type ProvisionResult, type Series } from './report.js';
 import {
@@ -36,6 +37,12 @@ import {
   tgtCounts,
   type BaselineMode,
 } from './shell.js';
+
+// `--lio`: the LIO part (a VM unit, targetcli) with its own options, see lio.ts.
+if (process.argv.includes('--lio')) {
+  await runLio(process.argv.slice(2).filter((a) => a !== '--lio'));
+  process.exit();
+}
 
 const prefix = 'dvp';
 const subnet = '10.99.10';
