@@ -50,6 +50,11 @@ export const mirrorStatusSchema = z.object({
   /** Legs md has lost (failed or removed members). */
   missingLegs: z.array(attachmentIdSchema),
   error: z.string().nullable(),
+  /** A resync or recovery running now (md's sync_action), and how far it is; null when idle. */
+  resync: z
+    .object({ action: z.string(), percent: z.number().min(0).max(100).nullable() })
+    .nullable()
+    .optional(),
 });
 export type MirrorStatus = z.infer<typeof mirrorStatusSchema>;
 

@@ -12,6 +12,7 @@ import type { Log } from '../log.js';
 import { agentVersion } from '../version.js';
 import { createInitiator } from '../initiators/handlers.js';
 import { failedAttachmentIds } from './attachment-health.js';
+import { mirrorHealer } from './mirror-healing.js';
 import { readAgentConfig } from './config-file.js';
 import { announceNics, identityKey, signAnnounce, type AnnounceNic } from './packet.js';
 import { daemonPaths } from './paths.js';
@@ -78,6 +79,7 @@ export async function runDaemon(io: DaemonIo): Promise<number> {
     await announceUntilStopped(config, sender, io.log, {
       failedAttachments: () => initiator.service.failedAttachments(),
       degradedMirrors: () => initiator.mirrors.degraded(),
+      healMirrors: mirrorHealer(() => initiator.mirrors.heal(), io.log),
     });
   } finally {
     sender.close();
@@ -91,7 +93,11 @@ function announceUntilStopped(
   config: AgentConfig,
   sender: AnnounceSender,
   log: Log,
-  checks: { failedAttachments: () => Promise<string[]>; degradedMirrors: () => Promise<string[]> },
+  checks: {
+    failedAttachments: () => Promise<string[]>;
+    degradedMirrors: () => Promise<string[]>;
+    healMirrors: () => Promise<void>;
+  },
 ): Promise<void> {
   const intervalMs = config.heartbeatSeconds * 1000;
   let identity = readIdentity();
@@ -149,6 +155,8 @@ function announceUntilStopped(
     const kind: AnnounceKind = startupPending ? 'startup' : 'heartbeat';
     // Hosts name attachments whose health check fails, so the station can raise an event.
     const wait = Math.min(intervalMs / 2, 3000);
+    // A mirror whose lost leg is back gets it re-added, in the background.
+    if (kind === 'heartbeat') void checks.healMirrors();
     const health =
       kind === 'heartbeat'
         ? {

@@ -11,9 +11,11 @@ import type {
 } from '../../protocol/mirrors.js';
 import type { AgentResult } from '../../protocol/agent-rpc.js';
 import { findTool } from '../inventory/tools.js';
+import { firstLine } from '../volumes/command.js';
 import type { Run } from './command.js';
 import { formatIfEmpty, mountFilesystem, unmount } from './filesystem.js';
 import { MdMirror, type MirrorFs } from './mirror.js';
+import { planHeal, readArgs, type HealPlan } from './mirror-heal.js';
 import {
   listMirrors,
   mirrorDirOf,
@@ -71,6 +73,11 @@ const systemFs: MirrorFs = {
   read: (file) => readFile(file, 'utf8').catch(() => null),
   realpath: (file) => realpath(file),
 };
+
+/** What one healing attempt did: how the leg went back, or why it did not. */
+export type HealOutcome = { mirrorId: string; name: string; device: string } & (
+  { done: 're-added' | 'added'; error?: undefined } | { done: null; error: string }
+);
 
 const requestKey = (p: MirrorCreateParams) =>
   createHash('sha256').update(JSON.stringify(p)).digest('hex');
@@ -249,7 +256,8 @@ export class MirrorService {
   private async status(record: MirrorRecord): Promise<MirrorStatus> {
     const error = await this.md.check(record.name);
     const lost = await this.md.lostMembers(record.name, record.legDevices);
-    const health = error === null ? null : await this.md.health(record.name);
+    const health = await this.md.health(record.name);
+    const syncing = health && health.syncAction !== 'idle';
     return {
       mirrorId: record.mirrorId,
       name: record.name,
@@ -259,7 +267,58 @@ export class MirrorService {
       state: error === null ? 'whole' : health && health.missing > 0 ? 'degraded' : 'failed',
       missingLegs: record.legs.filter((_, i) => lost.includes(record.legDevices[i]!)),
       error,
+      resync: syncing ? { action: health.syncAction, percent: health.syncPercent } : null,
     };
+  }
+
+  /** What sysfs and the leg records say about a mirror, as the heal decision wants it. */
+  private async healPlan(record: MirrorRecord): Promise<HealPlan | null> {
+    const health = await this.md.health(record.name);
+    const members = await this.md.memberStates(record.name, record.legDevices);
+    if (!health || !members) return null;
+    const legs = await Promise.all(
+      record.legDevices.map(async (device, i) => ({
+        device,
+        member: members[i] ?? null,
+        scsi: await this.md.diskState(device),
+        attached:
+          (await readRecord(this.o.paths.recordDir, record.legs[i]!))?.result.device === device,
+      })),
+    );
+    return planHeal({ syncAction: health.syncAction, legs });
+  }
+
+  /**
+   * One healing pass, for the daemon's periodic health check: a mirror with one lost leg whose
+   * session is back gets that leg re-added, at most one attempt per mirror per pass, never
+   * while a resync runs. Returns what was tried; a failure is an outcome, not a throw.
+   */
+  async heal(): Promise<HealOutcome[]> {
+    const outcomes: HealOutcome[] = [];
+    for (const seen of await listMirrors(this.dir)) {
+      // Only a mirror that needs it takes the lock; under it everything is read again.
+      const first = await this.healPlan(seen);
+      if (!first) continue;
+      const tried = { mirrorId: seen.mirrorId, name: seen.name, device: first.device };
+      const outcome = await this.o
+        .withLock(async (): Promise<HealOutcome | null> => {
+          const record = await readMirror(this.dir, seen.mirrorId);
+          const plan = record && (await this.healPlan(record));
+          if (!record || !plan) return null;
+          const reads = await this.o.run('dd', readArgs(plan.device), { timeoutMs: 10_000 });
+          if (reads.code !== 0)
+            return {
+              ...tried,
+              device: plan.device,
+              done: null,
+              error: `${plan.device} does not read yet (dd exit ${reads.code}): ${firstLine(reads.stderr)}`,
+            };
+          return { ...tried, device: plan.device, done: await this.md.heal(record.name, plan) };
+        })
+        .catch((err: unknown) => ({ ...tried, done: null, error: (err as Error).message }));
+      if (outcome) outcomes.push(outcome);
+    }
+    return outcomes;
   }
 
   /** Ids of mirrors that are not whole, for the heartbeat (bounded by the caller). */

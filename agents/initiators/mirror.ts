@@ -5,6 +5,15 @@ import path from 'node:path';
 import { DvsanError } from '../../protocol/errors.js';
 import { firstLine } from '../volumes/command.js';
 import type { Run } from './command.js';
+import {
+  addArgs,
+  isLost,
+  memberDir,
+  reAddArgs,
+  removeArgs,
+  syncPercent,
+  type HealPlan,
+} from './mirror-heal.js';
 
 /** Mirror names become /dev/md/<name>, so they stay plain. */
 const mirrorNamePattern = /^[a-z0-9][a-z0-9-]{0,31}$/;
@@ -56,10 +65,15 @@ export interface MirrorHealth {
   missing: number;
   /** Resync or recovery in progress ("idle" when none). */
   syncAction: string;
+  /** How far that resync or recovery is, in percent; null when none runs. */
+  syncPercent: number | null;
 }
 
 /** What a health check says about a mirror: null when it is whole. */
-export function describeHealth(name: string, h: MirrorHealth): string | null {
+export function describeHealth(
+  name: string,
+  h: Pick<MirrorHealth, 'state' | 'missing' | 'syncAction'>,
+): string | null {
   if (h.missing > 0)
     return `mirror ${name} is degraded: ${h.missing} of 2 members missing (state ${h.state})`;
   if (h.state === 'inactive' || h.state === 'clear')
@@ -79,6 +93,16 @@ export class MdMirror {
   ) {}
 
   private async mdadm(args: string[], what: string): Promise<void> {
+    const r = await this.tryMdadm(args);
+    if (r.code !== 0)
+      throw new DvsanError(
+        'agent-error',
+        `mdadm ${what} failed (exit ${r.code}): ${firstLine(r.stderr)}`,
+      );
+  }
+
+  /** mdadm's result, for callers that handle a refusal themselves; a missing mdadm throws. */
+  private async tryMdadm(args: string[]) {
     const r = await this.run('mdadm', args, { timeoutMs: 60_000 });
     if (r.code === 127)
       throw new DvsanError(
@@ -88,11 +112,7 @@ export class MdMirror {
           packages: ['mdadm'],
         },
       );
-    if (r.code !== 0)
-      throw new DvsanError(
-        'agent-error',
-        `mdadm ${what} failed (exit ${r.code}): ${firstLine(r.stderr)}`,
-      );
+    return r;
   }
 
   /** Creates the mirror over two attached devices; returns its device (/dev/md/<name>). */
@@ -110,15 +130,51 @@ export class MdMirror {
     const real = await this.fs.realpath(mirrorDevice(name)).catch(() => null);
     if (!real) return null;
     const md = `/sys/block/${path.basename(real)}/md`;
-    const [state, degraded, sync] = await Promise.all(
-      ['array_state', 'degraded', 'sync_action'].map((f) => this.fs.read(`${md}/${f}`)),
+    const [state, degraded, sync, completed] = await Promise.all(
+      ['array_state', 'degraded', 'sync_action', 'sync_completed'].map((f) =>
+        this.fs.read(`${md}/${f}`),
+      ),
     );
     if (state === null || state === undefined) return null;
+    const syncAction = sync?.trim() ?? 'idle';
     return {
       state: state.trim(),
       missing: Number(degraded?.trim() ?? '0') || 0,
-      syncAction: sync?.trim() ?? 'idle',
+      syncAction,
+      syncPercent: syncAction === 'idle' ? null : syncPercent(completed ?? null),
     };
+  }
+
+  /**
+   * md's state of each of `devices` as a member (its md/dev-<name>/state: "in_sync", "faulty"),
+   * null for a device md no longer lists; null as a whole when the array is not running.
+   */
+  async memberStates(name: string, devices: readonly string[]): Promise<(string | null)[] | null> {
+    const real = await this.fs.realpath(mirrorDevice(name)).catch(() => null);
+    if (!real) return null;
+    const md = `/sys/block/${path.basename(real)}/md`;
+    const states = await Promise.all(
+      devices.map((d) => this.fs.read(`${md}/${memberDir(d)}/state`)),
+    );
+    return states.map((s) => s?.trim() ?? null);
+  }
+
+  /** The SCSI disk's state under `device` ("running" once its session is back); null if none. */
+  async diskState(device: string): Promise<string | null> {
+    const state = await this.fs.read(`/sys/class/block/${path.basename(device)}/device/state`);
+    return state?.trim() ?? null;
+  }
+
+  /**
+   * Puts a lost leg back: out of the array while md still lists it as faulty, then re-added;
+   * when md refuses the re-add, added as a new member that is copied whole.
+   */
+  async heal(name: string, plan: HealPlan): Promise<'re-added' | 'added'> {
+    const array = mirrorDevice(name);
+    if (plan.remove) await this.mdadm(removeArgs(array, plan.device), `--remove ${plan.device}`);
+    if ((await this.tryMdadm(reAddArgs(array, plan.device))).code === 0) return 're-added';
+    for (const args of addArgs(array, plan.device)) await this.mdadm(args, args.join(' '));
+    return 'added';
   }
 
   /**
@@ -126,15 +182,8 @@ export class MdMirror {
    * or removed from the array. Empty when the array itself is gone (see `check`).
    */
   async lostMembers(name: string, devices: readonly string[]): Promise<string[]> {
-    const real = await this.fs.realpath(mirrorDevice(name)).catch(() => null);
-    if (!real) return [];
-    const md = `/sys/block/${path.basename(real)}/md`;
-    const lost: string[] = [];
-    for (const device of devices) {
-      const state = await this.fs.read(`${md}/dev-${path.basename(device)}/state`);
-      if (state === null || /faulty/.test(state)) lost.push(device);
-    }
-    return lost;
+    const states = await this.memberStates(name, devices);
+    return states ? devices.filter((_, i) => isLost(states[i] ?? null)) : [];
   }
 
   /** Null when the mirror is whole; otherwise why not, in words. */
