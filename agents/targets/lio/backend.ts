@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import type { Log } from '../../log.js';
 import { ExportConflictError } from '../errors.js';
 import type { TargetBackend, TargetInfo } from '../index.js';
 import { assertIqn } from '../iqn.js';
-import { FlockLock, type TargetLock } from '../lock.js';
+import { FlockLock, targetcliLockPath, type TargetLock } from '../lock.js';
+import { TgtGeneration } from '../tgt/stamp.js';
 import {
   blockDeviceBytes,
   probeBacking,
@@ -14,6 +16,18 @@ import {
 } from '../spec.js';
 import { defaultConfigfsRoot, nodeConfigFs, type ConfigFs } from './configfs.js';
 import { restoreConfig, type RestoreOptions } from './restore.js';
+import {
+  fabricModules,
+  keptObject,
+  objectByRef,
+  readModel,
+  saveConfigOf,
+  spliceObjects,
+  spliceTarget,
+  targetInfoOf,
+  targetsUsing,
+  type LioModel,
+} from './model.js';
 import { LioRoot } from './root.js';
 import type { SaveConfig } from './saved.js';
 import {
@@ -22,6 +36,7 @@ import {
   writeSaveConfig,
   type SaveFileOps,
 } from './saveconfig.js';
+import { sameStamp, saveFileStamp, topNames, usedHbaIndexes, type LioStamp } from './stamp.js';
 import { StorageObject, type Plugin, type StorageConfig } from './storage-object.js';
 import { denyByDefaultAttributes } from './tpg.js';
 
@@ -39,6 +54,11 @@ export interface LioBackendOptions {
   probe?: ProbeBacking;
   /** Size of a backing block device, for listTargets. */
   blockBytes?: (devPath: string) => Promise<number | null>;
+  /**
+   * The generation file every dvsan agent process sets before it changes LIO (stamp.ts).
+   * Default: dvsan-lio.generation beside the lock file.
+   */
+  generationFile?: string;
   log?: Log;
 }
 
@@ -65,6 +85,11 @@ const noLog: Log = () => undefined;
  * iSCSI target with TPG 1, LUN 1, one portal and one ACL (with CHAP and mapped LUN 1) per
  * initiator. Every call holds targetcli's lock, and every change ends with saveconfig.json
  * rewritten, so `targetctl restore` brings the same exports back at boot.
+ *
+ * The backend keeps a model of the running configuration (model.ts) from one full read of
+ * configfs and updates it from its own changes, re-reading only the objects a change touched,
+ * so one export costs the same whether LIO holds 5 exports or 500. The model is trusted only
+ * while the checks in stamp.ts hold; otherwise configfs is read whole again first.
  */
 export class LioBackend implements TargetBackend {
   readonly kind = 'lio' as const;
@@ -73,6 +98,8 @@ export class LioBackend implements TargetBackend {
   private readonly lock: TargetLock;
   private readonly probe: ProbeBacking;
   private readonly log: Log;
+  private readonly generation: TgtGeneration;
+  private model: LioModel | null = null;
 
   constructor(private readonly options: LioBackendOptions) {
     this.root = options.configfsRoot ?? defaultConfigfsRoot;
@@ -80,64 +107,151 @@ export class LioBackend implements TargetBackend {
     this.lock = options.lock ?? new FlockLock();
     this.probe = options.probe ?? probeBacking;
     this.log = options.log ?? noLog;
+    const lockPath = this.lock instanceof FlockLock ? this.lock.path : targetcliLockPath;
+    this.generation = new TgtGeneration(
+      options.generationFile ?? path.join(path.dirname(lockPath), 'dvsan-lio.generation'),
+    );
+  }
+
+  private async saveFile(): Promise<string> {
+    return this.options.saveConfigPath ?? (await defaultSaveConfigPath());
+  }
+
+  private async stamp(root: LioRoot): Promise<LioStamp> {
+    return {
+      generation: await this.generation.read(),
+      saveFile: await saveFileStamp(await this.saveFile()),
+      names: await topNames(root.ctx),
+    };
+  }
+
+  /**
+   * The model to work from (under the lock): the kept one while its stamp holds, else one full
+   * read. For a change, LIO must hold nothing dvsan cannot save (checked once per full read);
+   * for a question, null then, and the caller walks configfs instead.
+   */
+  private async current(root: LioRoot, forChange: true): Promise<LioModel>;
+  private async current(root: LioRoot, forChange: false): Promise<LioModel | null>;
+  private async current(root: LioRoot, forChange: boolean): Promise<LioModel | null> {
+    const stamp = await this.stamp(root);
+    if (this.model && sameStamp(this.model.stamp, stamp)) return this.model;
+    this.model = null;
+    if (forChange) await root.assertModelled();
+    else if ((await root.unmodelled()).length) return null;
+    try {
+      this.model = await readModel(root, this.probe, stamp);
+    } catch (err) {
+      // e.g. a broken LUN link, which no saveconfig.json can hold: questions still get answers.
+      if (forChange) throw err;
+      return null;
+    }
+    return this.model;
+  }
+
+  /** A change under the lock; whatever fails half-way, the model may no longer match LIO. */
+  private async change<T>(
+    fn: (root: LioRoot, model: LioModel) => Promise<T>,
+    readWhole = false,
+  ): Promise<T> {
+    return this.lock.withLock(async () => {
+      try {
+        if (readWhole) this.model = null;
+        const root = await LioRoot.open(this.fs, this.root);
+        return await fn(root, await this.current(root, true));
+      } catch (err) {
+        this.model = null;
+        throw err;
+      }
+    });
+  }
+
+  /** Before the first step of a change: other agent processes must stop trusting their models. */
+  private async bump(model: LioModel): Promise<void> {
+    model.stamp.generation = await this.generation.bump();
   }
 
   async listTargets(): Promise<TargetInfo[]> {
     return this.lock.withLock(async () => {
       const root = await LioRoot.open(this.fs, this.root);
-      const out: TargetInfo[] = [];
-      for (const target of await root.targets()) {
-        const info: TargetInfo = {
-          iqn: target.wwn,
-          enabled: false,
-          luns: [],
-          acls: [],
-          portals: [],
-        };
-        for (const tpg of await target.tpgs()) {
-          info.enabled ||= await tpg.enabled();
-          for (const portal of await tpg.portals())
-            info.portals.push({ address: portal.address, port: portal.port });
-          for (const lun of await tpg.luns())
-            info.luns.push({
-              index: lun.index,
-              backing: await this.backingOf(await lun.storageObject()),
-            });
-          for (const acl of await tpg.nodeAcls()) {
-            const chap = await acl.chap();
-            info.acls.push({
-              initiatorIqn: acl.nodeWwn,
-              chapUser: chap.userid || null,
-              mutual: chap.mutualUserid !== '' && chap.mutualPassword !== '',
-              mappedLuns: (await acl.mappedLuns()).map((m) => m.index),
-            });
-          }
-        }
-        out.push(info);
-      }
-      return out;
+      const model = await this.current(root, false);
+      if (!model) return this.walkTargets(root);
+      const targets = [...model.targets.keys()].sort().map((iqn) => model.targets.get(iqn)!);
+      return Promise.all(targets.map((t) => targetInfoOf(model, t, (dev) => this.blockBytes(dev))));
     });
   }
 
-  // configfs is read directory by directory, so these ask it afresh each time.
   async describeTarget(iqn: string): Promise<TargetInfo | null> {
-    return (await this.listTargets()).find((t) => t.iqn === iqn) ?? null;
+    return this.lock.withLock(async () => {
+      const root = await LioRoot.open(this.fs, this.root);
+      const model = await this.current(root, false);
+      if (!model) return (await this.walkTargets(root)).find((t) => t.iqn === iqn) ?? null;
+      const target = model.targets.get(iqn);
+      return target ? targetInfoOf(model, target, (dev) => this.blockBytes(dev)) : null;
+    });
   }
 
   async exportedBackings(): Promise<Set<string>> {
-    const paths = new Set<string>();
-    for (const t of await this.listTargets())
-      for (const l of t.luns) if (l.backing) paths.add(l.backing.path);
-    return paths;
+    return this.lock.withLock(async () => {
+      const root = await LioRoot.open(this.fs, this.root);
+      const model = await this.current(root, false);
+      const paths = new Set<string>();
+      if (!model) {
+        for (const t of await this.walkTargets(root))
+          for (const l of t.luns) if (l.backing) paths.add(l.backing.path);
+        return paths;
+      }
+      for (const target of model.targets.values())
+        for (const tpg of target.tpgs)
+          for (const lun of tpg.luns) {
+            const k = objectByRef(model, lun.storage_object);
+            if (k) paths.add(k.saved.dev);
+          }
+      return paths;
+    });
+  }
+
+  /** Every target read from configfs, for when LIO holds what the model cannot. */
+  private async walkTargets(root: LioRoot): Promise<TargetInfo[]> {
+    const out: TargetInfo[] = [];
+    for (const target of await root.targets()) {
+      const info: TargetInfo = {
+        iqn: target.wwn,
+        enabled: false,
+        luns: [],
+        acls: [],
+        portals: [],
+      };
+      for (const tpg of await target.tpgs()) {
+        info.enabled ||= await tpg.enabled();
+        for (const portal of await tpg.portals())
+          info.portals.push({ address: portal.address, port: portal.port });
+        for (const lun of await tpg.luns())
+          info.luns.push({
+            index: lun.index,
+            backing: await this.backingOf(await lun.storageObject()),
+          });
+        for (const acl of await tpg.nodeAcls()) {
+          const chap = await acl.chap();
+          info.acls.push({
+            initiatorIqn: acl.nodeWwn,
+            chapUser: chap.userid || null,
+            mutual: chap.mutualUserid !== '' && chap.mutualPassword !== '',
+            mappedLuns: (await acl.mappedLuns()).map((m) => m.index),
+          });
+        }
+      }
+      out.push(info);
+    }
+    return out;
   }
 
   private async backingOf(
     so: StorageObject | null,
   ): Promise<TargetInfo['luns'][number]['backing']> {
     if (!so) return null;
-    const path = await so.udevPath();
-    const sizeBytes = (await so.sizeBytes()) ?? (await this.blockBytes(path)) ?? 0;
-    return { kind: so.plugin === 'fileio' ? 'file' : 'block', path, sizeBytes };
+    const dev = await so.udevPath();
+    const sizeBytes = (await so.sizeBytes()) ?? (await this.blockBytes(dev)) ?? 0;
+    return { kind: so.plugin === 'fileio' ? 'file' : 'block', path: dev, sizeBytes };
   }
 
   private async blockBytes(devPath: string): Promise<number | null> {
@@ -149,18 +263,15 @@ export class LioBackend implements TargetBackend {
   async ensureExport(input: ExportSpec): Promise<void> {
     // Everything about the input is checked before the lock and before any change.
     const spec = await validateExportSpec(input, this.options.backing, this.probe);
-    await this.lock.withLock(async () => {
-      const root = await LioRoot.open(this.fs, this.root);
-      await root.assertModelled();
-      await this.checkBackingConflicts(root, spec);
-      const existed = {
-        target: (await root.target(spec.iqn)) !== null,
-        so: (await this.objectsOf(root, spec.iqn)).length > 0,
-      };
+    await this.change(async (root, model) => {
+      await this.checkBackingConflicts(model, spec);
+      const own = this.objectsOf(root, model, spec.iqn);
+      const existed = { target: (await root.target(spec.iqn)) !== null, so: own.length > 0 };
+      await this.bump(model);
       try {
-        await this.build(root, spec);
+        await this.build(root, model, spec, own);
       } catch (err) {
-        await this.undoNew(root, spec.iqn, existed).catch((undoErr: unknown) =>
+        await this.undoNew(root, spec.iqn, existed, own).catch((undoErr: unknown) =>
           this.log('warn', 'lio: undoing a failed export left pieces behind', {
             iqn: spec.iqn,
             error: undoErr instanceof Error ? undoErr.message : String(undoErr),
@@ -168,7 +279,7 @@ export class LioBackend implements TargetBackend {
         );
         throw err;
       }
-      await this.saveLocked(root);
+      await this.commit(root, model, spec.iqn, own);
       this.log('info', 'lio export ensured', {
         iqn: spec.iqn,
         backing: spec.backing.path,
@@ -183,36 +294,41 @@ export class LioBackend implements TargetBackend {
     root: LioRoot,
     iqn: string,
     existed: { target: boolean; so: boolean },
+    own: StorageObject[],
   ): Promise<void> {
     if (!existed.target) await (await root.target(iqn))?.delete();
-    if (!existed.so)
-      for (const so of await this.objectsOf(root, iqn)) await root.deleteStorageObject(so);
+    // A new object can only be served by this export's own target.
+    const within = [await root.target(iqn)].filter((t) => t !== null);
+    if (!existed.so) for (const so of own) await root.deleteStorageObject(so, within);
   }
 
-  private async objectsOf(root: LioRoot, iqn: string): Promise<StorageObject[]> {
-    return (await root.storageObjects()).filter((so) => so.name === iqn);
+  /** The storage objects named after `iqn`, as the model knows them. */
+  private objectsOf(root: LioRoot, model: LioModel, iqn: string): StorageObject[] {
+    return model.objects
+      .filter((k) => k.saved.name === iqn)
+      .map((k) => StorageObject.at(root.ctx, k.saved.plugin, iqn, k.hbaIndex));
   }
 
   /** Refuses to re-point an export or to export one file or device twice. */
-  private async checkBackingConflicts(root: LioRoot, spec: ExportSpec): Promise<void> {
+  private async checkBackingConflicts(model: LioModel, spec: ExportSpec): Promise<void> {
     const wanted = (await this.probe(spec.backing.path))?.realPath ?? spec.backing.path;
-    for (const so of await root.storageObjects()) {
-      const dev = await so.udevPath();
-      const real = (await this.probe(dev).catch(() => null))?.realPath ?? dev;
-      if (so.name === spec.iqn) {
+    for (const k of model.objects) {
+      const { name, plugin, dev } = k.saved;
+      const so = `storage object ${plugin}/${name}`;
+      if (name === spec.iqn) {
         // Half-made by an earlier attempt that crashed: build() finishes it.
-        if (!(await so.configured())) continue;
-        const size = await so.sizeBytes();
+        if (!k.configured) continue;
+        const size = k.sizeBytes;
         if (
-          so.plugin !== pluginOf(spec.backing.kind) ||
+          plugin !== pluginOf(spec.backing.kind) ||
           dev !== spec.backing.path ||
           (size !== null && size !== spec.backing.sizeBytes)
         )
           throw new ExportConflictError(
-            `export ${spec.iqn} already serves ${so.plugin} ${dev}${size === null ? '' : ` (${size} bytes)`}; remove it before exporting something else`,
+            `export ${spec.iqn} already serves ${plugin} ${dev}${size === null ? '' : ` (${size} bytes)`}; remove it before exporting something else`,
             { iqn: spec.iqn },
           );
-      } else if (dev === spec.backing.path || real === wanted) {
+      } else if (dev === spec.backing.path || k.real === wanted) {
         throw new ExportConflictError(`${spec.backing.path} is already exported as ${so}`, {
           iqn: spec.iqn,
         });
@@ -220,14 +336,25 @@ export class LioBackend implements TargetBackend {
     }
   }
 
-  private async build(root: LioRoot, spec: ExportSpec): Promise<void> {
+  /** Makes the export what `spec` says; its storage object goes into `own` as soon as it exists. */
+  private async build(
+    root: LioRoot,
+    model: LioModel,
+    spec: ExportSpec,
+    own: StorageObject[],
+  ): Promise<void> {
     const plugin = pluginOf(spec.backing.kind);
     const wwn = unitSerialFor(spec.iqn);
     const config: StorageConfig =
       plugin === 'fileio'
         ? { plugin, dev: spec.backing.path, size: spec.backing.sizeBytes, wwn }
         : { plugin, dev: spec.backing.path, wwn };
-    const { so } = await StorageObject.open(root.ctx, plugin, spec.iqn, 'any', config);
+    const kept = model.objects.find((k) => k.saved.name === spec.iqn && k.saved.plugin === plugin);
+    const { so } = await StorageObject.openKnown(root.ctx, plugin, spec.iqn, 'any', config, {
+      found: kept ? StorageObject.at(root.ctx, plugin, spec.iqn, kept.hbaIndex) : null,
+      used: usedHbaIndexes(model.stamp.names),
+    });
+    own.push(so);
     const fabric = await root.fabric('any');
     const { target } = await fabric.target(spec.iqn, 'any');
     const { tpg } = await target.tpg(tpgTag, 'any');
@@ -255,21 +382,22 @@ export class LioBackend implements TargetBackend {
 
   async removeExport(iqn: string): Promise<void> {
     assertIqn(iqn, 'target IQN');
-    await this.lock.withLock(async () => {
-      const root = await LioRoot.open(this.fs, this.root);
-      await root.assertModelled();
-      const objects = await this.objectsOf(root, iqn);
-      for (const so of objects)
-        for (const lun of await root.lunsUsing(so))
-          if (lun.tpg.target.wwn !== iqn)
-            throw new ExportConflictError(
-              `${so} is also used by target ${lun.tpg.target.wwn}; not removing it`,
-              { iqn },
-            );
+    await this.change(async (root, model) => {
+      const objects = this.objectsOf(root, model, iqn);
+      for (const k of model.objects.filter((o) => o.saved.name === iqn)) {
+        const other = targetsUsing(model, k).find((wwn) => wwn !== iqn);
+        if (other)
+          throw new ExportConflictError(
+            `storage object ${k.saved.plugin}/${iqn} is also used by target ${other}; not removing it`,
+            { iqn },
+          );
+      }
       const target = await root.target(iqn);
+      if (target || objects.length) await this.bump(model);
       await target?.delete();
-      for (const so of objects) await root.deleteStorageObject(so);
-      await this.saveLocked(root);
+      // No other target serves these (checked above), and this one is gone.
+      for (const so of objects) await root.deleteStorageObject(so, []);
+      await this.commit(root, model, iqn, objects);
       this.log('info', 'lio export removed', {
         iqn,
         existed: target !== null || objects.length > 0,
@@ -277,14 +405,46 @@ export class LioBackend implements TargetBackend {
     });
   }
 
+  /**
+   * Splices what now exists of the export `iqn` (its target and `objects`) into the model and
+   * writes saveconfig.json from it: the file a full dump would give, for O(one export) reads.
+   */
+  private async commit(
+    root: LioRoot,
+    model: LioModel,
+    iqn: string,
+    objects: StorageObject[],
+  ): Promise<void> {
+    const seen = new Set<string>();
+    const fresh = [];
+    for (const so of objects) {
+      if (seen.has(so.path) || !(await so.exists())) continue;
+      seen.add(so.path);
+      fresh.push(await keptObject(so, this.probe));
+    }
+    spliceObjects(model, iqn, fresh);
+    const target = await root.target(iqn);
+    spliceTarget(model, iqn, target ? await target.dump() : null);
+    model.fabricModules = await fabricModules(root);
+    model.stamp.names = await topNames(root.ctx);
+    await this.write(model);
+  }
+
+  private async write(model: LioModel): Promise<void> {
+    const file = await this.saveFile();
+    await writeSaveConfig(file, saveConfigOf(model), this.options.saveFileOps ?? nodeSaveFileOps);
+    model.stamp.saveFile = await saveFileStamp(file);
+    this.model = model;
+  }
+
   /** The running configuration in saveconfig.json's shape (it holds CHAP secrets: never log it). */
   async dump(): Promise<SaveConfig> {
     return this.lock.withLock(async () => (await LioRoot.open(this.fs, this.root)).dump());
   }
 
-  /** Writes saveconfig.json from the running configuration. */
+  /** Writes saveconfig.json from the running configuration, read whole. */
   async save(): Promise<void> {
-    await this.lock.withLock(async () => this.saveLocked(await LioRoot.open(this.fs, this.root)));
+    await this.change(async (_root, model) => this.write(model), true);
   }
 
   /**
@@ -292,18 +452,19 @@ export class LioBackend implements TargetBackend {
    * notes on attributes this kernel lacks, which were skipped.
    */
   async restore(config: unknown, options: RestoreOptions = {}): Promise<string[]> {
-    return this.lock.withLock(async () =>
-      restoreConfig(await LioRoot.open(this.fs, this.root), config, options),
-    );
+    return this.lock.withLock(async () => {
+      this.model = null;
+      await this.generation.bump();
+      return restoreConfig(await LioRoot.open(this.fs, this.root), config, options);
+    });
   }
 
   /** Removes every storage object and target (targetctl clear); does not rewrite the file. */
   async clear(): Promise<void> {
-    await this.lock.withLock(async () => (await LioRoot.open(this.fs, this.root)).clear());
-  }
-
-  private async saveLocked(root: LioRoot): Promise<void> {
-    const file = this.options.saveConfigPath ?? (await defaultSaveConfigPath());
-    await writeSaveConfig(file, await root.dump(), this.options.saveFileOps ?? nodeSaveFileOps);
+    await this.lock.withLock(async () => {
+      this.model = null;
+      await this.generation.bump();
+      await (await LioRoot.open(this.fs, this.root)).clear();
+    });
   }
 }

@@ -38,8 +38,13 @@ export class LioRoot {
     return fabric ? fabric.targets() : [];
   }
 
+  /** One target by name: a stat, not a listing of every target. */
   async target(iqn: string): Promise<Target | null> {
-    return (await this.targets()).find((target) => target.wwn === iqn) ?? null;
+    if (!iqn || iqn.includes('/') || fabricEntriesNotTargets.has(iqn)) return null;
+    const fabric = await this.existingFabric();
+    if (!fabric || (await this.ctx.fs.stat(path.join(fabric.path, iqn)))?.kind !== 'dir')
+      return null;
+    return (await fabric.target(iqn, 'lookup')).target;
   }
 
   storageObjects(): Promise<StorageObject[]> {
@@ -70,19 +75,23 @@ export class LioRoot {
       );
   }
 
-  /** Every LUN, in any target, that serves `so`. */
-  async lunsUsing(so: StorageObject): Promise<LUN[]> {
+  /** Every LUN that serves `so`, in `within` (default: every target). */
+  async lunsUsing(so: StorageObject, within?: Target[]): Promise<LUN[]> {
     const out: LUN[] = [];
-    for (const target of await this.targets())
+    for (const target of within ?? (await this.targets()))
       for (const tpg of await target.tpgs())
         for (const lun of await tpg.luns())
           if ((await lun.storageObject())?.path === so.path) out.push(lun);
     return out;
   }
 
-  /** LUNs serving the object first (and their mapped LUNs), then the object and its HBA. */
-  async deleteStorageObject(so: StorageObject): Promise<void> {
-    for (const lun of await this.lunsUsing(so)) await lun.delete();
+  /**
+   * LUNs serving the object first (in `within` when the caller knows which targets use it; the
+   * kernel refuses to remove an object a LUN still links to, so a wrong guess fails, never
+   * leaves a dangling LUN), then the object and its HBA.
+   */
+  async deleteStorageObject(so: StorageObject, within?: Target[]): Promise<void> {
+    for (const lun of await this.lunsUsing(so, within)) await lun.delete();
     await so.delete();
   }
 

@@ -66,6 +66,13 @@ export function parseInfo(info: string, key: string): string | null {
   return matches.length ? matches[matches.length - 1]![1]! : null;
 }
 
+function assertObjectName(name: string): void {
+  if (!name || /[/\s]/.test(name))
+    throw new InvalidExportError(
+      `storage object name "${name.slice(0, 64)}" may not hold / or whitespace`,
+    );
+}
+
 /**
  * A fileio or block storage object (rtslib's FileIOStorageObject / BlockStorageObject):
  * `core/fileio_N/<name>` or `core/iblock_N/<name>`, configured through `control`, `udev_path`,
@@ -115,6 +122,17 @@ export class StorageObject extends CfsNode {
     return out;
   }
 
+  /** The object at `core/<prefix>_<hbaIndex>/<name>`, as the backend's kept model knows it. */
+  static at(ctx: LioContext, plugin: Plugin, name: string, hbaIndex: number): StorageObject {
+    const prefix = dirPrefix[plugin];
+    const hba = {
+      prefix,
+      index: hbaIndex,
+      path: path.join(ctx.root, 'core', `${prefix}_${hbaIndex}`),
+    };
+    return new StorageObject(ctx, plugin, name, hba);
+  }
+
   static async find(ctx: LioContext, plugin: Plugin, name: string): Promise<StorageObject | null> {
     const all = await StorageObject.all(ctx);
     return all.find((so) => so.plugin === plugin && so.name === name) ?? null;
@@ -147,11 +165,26 @@ export class StorageObject extends CfsNode {
     mode: CreateMode,
     config?: StorageConfig,
   ): Promise<{ so: StorageObject; created: boolean }> {
-    if (!name || /[/\s]/.test(name))
-      throw new InvalidExportError(
-        `storage object name "${name.slice(0, 64)}" may not hold / or whitespace`,
-      );
+    assertObjectName(name);
     const found = await StorageObject.find(ctx, plugin, name);
+    const used = found ? [] : (await listHbas(ctx)).map((hba) => hba.index);
+    return StorageObject.openKnown(ctx, plugin, name, mode, config, { found, used });
+  }
+
+  /**
+   * open() for a caller that already knows whether the object exists and which HBA indexes are
+   * taken (the LIO backend's kept model), so no listing of every HBA is needed.
+   */
+  static async openKnown(
+    ctx: LioContext,
+    plugin: Plugin,
+    name: string,
+    mode: CreateMode,
+    config: StorageConfig | undefined,
+    known: { found: StorageObject | null; used: Iterable<number> },
+  ): Promise<{ so: StorageObject; created: boolean }> {
+    assertObjectName(name);
+    const { found } = known;
     if (found && mode === 'create') throw new ExportConflictError(`${found} already exists`);
     if (found) {
       // Left half-made (a crash between mkdir and enable): finish it rather than fail forever.
@@ -165,7 +198,7 @@ export class StorageObject extends CfsNode {
       throw new ConfigfsError(
         `storage object ${plugin}/${name} needs a ${plugin} configuration to be created`,
       );
-    const used = new Set((await listHbas(ctx)).map((hba) => hba.index));
+    const used = new Set(known.used);
     let index = 0;
     while (used.has(index)) index++;
     const prefix = dirPrefix[plugin];
