@@ -374,6 +374,10 @@ export function renderSvg(
         9,
       ).map((v, j): [number, number] => [px(run[j]![0]), py(v)]);
       out.push(line(raw, c, 0.6, ' stroke-opacity="0.45"'), line(smooth, c, 2.2));
+      // A few timed operations (a window at one end) would be a dot-sized line: mark each.
+      if (run.length < 10)
+        for (const [x, y] of raw)
+          out.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="3.5" fill="${c}"/>`);
     }
     if (s.projected) {
       const from = s.done;
