@@ -207,7 +207,10 @@ export function attachmentColumns(
       width: 140,
       render: (a) =>
         h('span', { 'data-testid': `attachment-mount-${a.volumeName}` }, [
-          h('span', { class: 'mono' }, a.mountPoint ?? '—'),
+          // A mirror's leg is not mounted itself: the mirror (listed above) is.
+          a.mountPoint === null && a.mirrorId
+            ? h('span', { class: 'fs' }, 'mirror leg')
+            : h('span', { class: 'mono' }, a.mountPoint ?? '—'),
           a.filesystem ? h('span', { class: 'fs' }, ` ${a.filesystem}`) : null,
         ]),
     },
