@@ -1,12 +1,10 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
 import {
   attachmentIdSchema,
   attachResultSchema,
   initiatorTargetSchema,
 } from '../../protocol/initiators.js';
-import { writeFileAtomic } from '../common/atomic-file.js';
+import { recordStore } from './record-store.js';
 
 /** One attachment as kept on disk (0600): enough for a later agent process to detach it. */
 export const attachmentRecordSchema = z.object({
@@ -24,40 +22,8 @@ export const attachmentRecordSchema = z.object({
 });
 export type AttachmentRecord = z.infer<typeof attachmentRecordSchema>;
 
-const recordFile = (dir: string, id: string) =>
-  path.join(dir, `${attachmentIdSchema.parse(id)}.json`);
-
-export async function readRecord(dir: string, id: string): Promise<AttachmentRecord | null> {
-  const text = await readFile(recordFile(dir, id), 'utf8').catch(() => null);
-  if (text === null) return null;
-  try {
-    return attachmentRecordSchema.parse(JSON.parse(text));
-  } catch {
-    return null;
-  }
-}
-
-export async function writeRecord(dir: string, record: AttachmentRecord): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await writeFileAtomic(
-    recordFile(dir, record.attachmentId),
-    JSON.stringify(record, null, 2) + '\n',
-    0o600,
-  );
-}
-
-export async function removeRecord(dir: string, id: string): Promise<void> {
-  await rm(recordFile(dir, id), { force: true });
-}
-
-/** Every readable record, by id; unreadable files are skipped. */
-export async function listRecords(dir: string): Promise<AttachmentRecord[]> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const ids = names
-    .filter((n) => n.endsWith('.json'))
-    .map((n) => n.slice(0, -5))
-    .filter((id) => attachmentIdSchema.safeParse(id).success)
-    .sort();
-  const records = await Promise.all(ids.map((id) => readRecord(dir, id)));
-  return records.filter((r): r is AttachmentRecord => r !== null);
-}
+const attachments = recordStore(attachmentRecordSchema, (r) => r.attachmentId);
+export const readRecord = attachments.read;
+export const writeRecord = attachments.write;
+export const removeRecord = attachments.remove;
+export const listRecords = attachments.list;
