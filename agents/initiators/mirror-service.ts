@@ -24,10 +24,9 @@ import {
   writeMirror,
   type MirrorRecord,
 } from './mirror-records.js';
-import { installUuidMountUnit, removeMountUnit } from './mount-unit.js';
+import { installUuidMountUnit, removeMountUnit, takeDownMount } from './mount-unit.js';
 import { checkMountPointPath, prepareMountPoint, removeCreatedDirs } from './mount-point.js';
 import type { InitiatorPaths } from './paths.js';
-import { mountPoints } from './processes.js';
 import { readRecord, type AttachmentRecord } from './records.js';
 
 export interface MirrorServiceOptions {
@@ -220,19 +219,7 @@ export class MirrorService {
       const { run, paths } = this.o;
       const warnings: string[] = [];
       const point = record.result.mountPoint;
-      if (record.mountUnit) await removeMountUnit(run, paths.unitDir, record.mountUnit);
-      if (point && (await mountPoints()).has(point)) {
-        const failed = await unmount(run, point, force);
-        if (failed && !force)
-          throw new DvsanError(
-            'agent-error',
-            `cannot unmount ${point}: ${failed}. Stop what uses it, or detach with force (pending writes may be lost)`,
-            { mountPoint: point },
-          );
-        if (failed) warnings.push(`could not unmount ${point}: ${failed}`);
-        else if (force)
-          warnings.push(`${point} was unmounted lazily: programs still using it get I/O errors`);
-      }
+      warnings.push(...(await takeDownMount(run, paths.unitDir, record.mountUnit, point, force)));
       if ((await this.md.health(record.name)) !== null) {
         try {
           await this.md.stop(record.name);

@@ -6,6 +6,8 @@ import { DvsanError } from '../../protocol/errors.js';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import { firstLine } from '../volumes/command.js';
 import type { Run } from './command.js';
+import { unmount } from './filesystem.js';
+import { mountPoints } from './processes.js';
 
 /** systemd's path escaping (systemd-escape --path): the unit name a mount point must have. */
 export function escapeMountPath(mountPoint: string): string {
@@ -107,4 +109,29 @@ export async function removeMountUnit(run: Run, unitDir: string, name: string): 
   await run('systemctl', ['disable', name], { timeoutMs: 30_000 });
   await rm(file, { force: true });
   await run('systemctl', ['daemon-reload'], { timeoutMs: 30_000 });
+}
+
+/**
+ * Before a detach: the persistent mount unit removed and the filesystem unmounted. Without
+ * force a busy filesystem stops the detach; with force it is detached lazily (never waiting on
+ * a flush to a dead unit) and the words say what that means.
+ */
+export async function takeDownMount(
+  run: Run,
+  unitDir: string,
+  mountUnit: string | null,
+  point: string | null,
+  force: boolean,
+): Promise<string[]> {
+  if (mountUnit) await removeMountUnit(run, unitDir, mountUnit);
+  if (!point || !(await mountPoints()).has(point)) return [];
+  const failed = await unmount(run, point, force);
+  if (failed && !force)
+    throw new DvsanError(
+      'agent-error',
+      `cannot unmount ${point}: ${failed}. Stop what uses it, or detach with force (pending writes may be lost)`,
+      { mountPoint: point },
+    );
+  if (failed) return [`could not unmount ${point}: ${failed}`];
+  return force ? [`${point} was unmounted lazily: programs still using it get I/O errors`] : [];
 }

@@ -16,7 +16,7 @@ import type { Run } from './command.js';
 import { probePortal } from './diagnose.js';
 import { formatIfEmpty, mountFilesystem, unmount } from './filesystem.js';
 import { ensureHostIqn, parseInitiatorName, writeHostIqn } from './host-iqn.js';
-import { installUuidMountUnit, removeMountUnit } from './mount-unit.js';
+import { installUuidMountUnit, removeMountUnit, takeDownMount } from './mount-unit.js';
 import { checkMountPointPath, prepareMountPoint, removeCreatedDirs } from './mount-point.js';
 import type { InitiatorPaths } from './paths.js';
 import { listMirrors, mirrorDirOf } from './mirror-records.js';
@@ -229,20 +229,7 @@ export class InitiatorService {
             `the unit's portal ${record.target.portal.address}:${record.target.portal.port} does not answer (${away.said}): writes not yet on the unit are lost`,
           );
       }
-      if (record.mountUnit) await removeMountUnit(run, paths.unitDir, record.mountUnit);
-      if (point && (await mountPoints()).has(point)) {
-        // Force never waits on a flush to a dead unit: the mount is detached lazily.
-        const failed = await unmount(run, point, force);
-        if (failed && !force)
-          throw new DvsanError(
-            'agent-error',
-            `cannot unmount ${point}: ${failed}. Stop what uses it, or detach with force (pending writes may be lost)`,
-            { mountPoint: point },
-          );
-        if (failed) warnings.push(`could not unmount ${point}: ${failed}`);
-        else if (force)
-          warnings.push(`${point} was unmounted lazily: programs still using it get I/O errors`);
-      }
+      warnings.push(...(await takeDownMount(run, paths.unitDir, record.mountUnit, point, force)));
       warnings.push(...(await backend.logout(refOf(record), force)));
       if (point) await removeCreatedDirs(point, record.createdDir);
       await removeRecord(paths.recordDir, attachmentId);
