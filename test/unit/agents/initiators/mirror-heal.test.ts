@@ -13,6 +13,7 @@ import { MirrorService, mirrorSupport } from '../../../../agents/initiators/mirr
 import { writeMirror } from '../../../../agents/initiators/mirror-records.js';
 import { removeRecord, writeRecord } from '../../../../agents/initiators/records.js';
 import { fakeRun, type Rule } from './fake-iscsiadm.js';
+import { leg, sha } from './mirror-fixtures.js';
 
 const inSync = (device: string): LegSnapshot => ({
   device,
@@ -68,38 +69,9 @@ describe('which lost leg to re-add', () => {
   });
 });
 
-const sha = 'a'.repeat(64);
 const md = '/sys/block/md127/md';
 let dir: string;
 let files: Record<string, string>;
-
-function leg(id: string, device: string) {
-  return {
-    attachmentId: id,
-    requestKey: sha,
-    target: {
-      iqn: `iqn.2026-11.io.dvsan:u.${id}`,
-      portal: { address: '10.0.0.5', port: 3260 },
-      lun: 1,
-    },
-    initiatorIqn: 'iqn.2026-11.io.dvsan.host:h1',
-    readOnly: false,
-    filesystemType: null,
-    createdDir: null,
-    mountUnit: null,
-    result: {
-      attachmentId: id,
-      backend: 'open-iscsi' as const,
-      device,
-      mountPoint: null,
-      formatted: false,
-      sizeBytes: 1,
-      pid: null,
-      mutualChap: false,
-      persistent: false,
-    },
-  };
-}
 
 const fs: MirrorFs = {
   read: async (f) => files[f] ?? null,

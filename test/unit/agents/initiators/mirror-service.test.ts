@@ -12,44 +12,14 @@ import {
   mirrorSupport,
 } from '../../../../agents/initiators/index.js';
 import type { MirrorFs } from '../../../../agents/initiators/mirror.js';
-import { writeRecord, type AttachmentRecord } from '../../../../agents/initiators/records.js';
+import { writeRecord } from '../../../../agents/initiators/records.js';
 import { announceBodySchema } from '../../../../protocol/announce.js';
 import { DvsanError } from '../../../../protocol/errors.js';
 import { hostApi } from '../../../../protocol/hosts.js';
 import { attachParamsSchema } from '../../../../protocol/initiators.js';
 import { mirrorCreateParamsSchema } from '../../../../protocol/mirrors.js';
 import { fakeRun } from './fake-iscsiadm.js';
-
-const sha = 'a'.repeat(64);
-
-function leg(id: string, device: string, extra: Partial<AttachmentRecord> = {}): AttachmentRecord {
-  return {
-    attachmentId: id,
-    requestKey: sha,
-    target: {
-      iqn: `iqn.2026-11.io.dvsan:u.${id}`,
-      portal: { address: '10.0.0.5', port: 3260 },
-      lun: 1,
-    },
-    initiatorIqn: 'iqn.2026-11.io.dvsan.host:h1',
-    readOnly: false,
-    filesystemType: null,
-    createdDir: null,
-    mountUnit: null,
-    result: {
-      attachmentId: id,
-      backend: 'open-iscsi',
-      device,
-      mountPoint: null,
-      formatted: false,
-      sizeBytes: 1,
-      pid: null,
-      mutualChap: false,
-      persistent: false,
-    },
-    ...extra,
-  };
-}
+import { leg } from './mirror-fixtures.js';
 
 let dir: string;
 let calls: string[][];
