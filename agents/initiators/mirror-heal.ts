@@ -66,6 +66,10 @@ export const addArgs = (array: string, device: string) => [
   [array, '--add', device],
 ];
 
+/** `mdadm --detail/--examine --export` print KEY=value lines; MD_UUID names the array. */
+export const arrayUuidOf = (exported: string): string | null =>
+  /^MD_UUID=(\S+)$/m.exec(exported)?.[1] ?? null;
+
 /** md's sysfs name of a member device: /dev/sdc is dev-sdc. */
 export const memberDir = (device: string) => `dev-${path.basename(device)}`;
 

@@ -7,6 +7,7 @@ import { firstLine } from '../volumes/command.js';
 import type { Run } from './command.js';
 import {
   addArgs,
+  arrayUuidOf,
   isLost,
   memberDir,
   reAddArgs,
@@ -173,6 +174,15 @@ export class MdMirror {
     const array = mirrorDevice(name);
     if (plan.remove) await this.mdadm(removeArgs(array, plan.device), `--remove ${plan.device}`);
     if ((await this.tryMdadm(reAddArgs(array, plan.device))).code === 0) return 're-added';
+    // The full copy overwrites the device: only when its superblock says it was this array's
+    // member, never a disk that took the lost leg's name after a fresh login.
+    const own = arrayUuidOf((await this.tryMdadm(['--detail', '--export', array])).stdout);
+    const its = arrayUuidOf((await this.tryMdadm(['--examine', '--export', plan.device])).stdout);
+    if (own === null || own !== its)
+      throw new DvsanError(
+        'agent-error',
+        `md refused to re-add ${plan.device} to ${array}, and ${plan.device} does not carry this mirror's superblock: not overwriting it; check which disk it is and add the leg by hand`,
+      );
     for (const args of addArgs(array, plan.device)) await this.mdadm(args, args.join(' '));
     return 'added';
   }

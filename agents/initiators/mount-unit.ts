@@ -123,15 +123,18 @@ export async function takeDownMount(
   point: string | null,
   force: boolean,
 ): Promise<string[]> {
-  if (mountUnit) await removeMountUnit(run, unitDir, mountUnit);
-  if (!point || !(await mountPoints()).has(point)) return [];
-  const failed = await unmount(run, point, force);
+  const mounted = point !== null && (await mountPoints()).has(point);
+  const failed = mounted ? await unmount(run, point, force) : null;
+  // A refused unmount keeps its unit, so the mount still comes back at boot.
   if (failed && !force)
     throw new DvsanError(
       'agent-error',
       `cannot unmount ${point}: ${failed}. Stop what uses it, or detach with force (pending writes may be lost)`,
       { mountPoint: point },
     );
+  if (mountUnit) await removeMountUnit(run, unitDir, mountUnit);
   if (failed) return [`could not unmount ${point}: ${failed}`];
-  return force ? [`${point} was unmounted lazily: programs still using it get I/O errors`] : [];
+  return force && point
+    ? [`${point} was unmounted lazily: programs still using it get I/O errors`]
+    : [];
 }

@@ -177,23 +177,42 @@ describe('a healing pass on the host', () => {
     expect(calls).toHaveLength(3);
   });
 
+  const refused = {
+    match: ['mdadm', '--re-add'],
+    answers: [{ code: 1, stderr: 'mdadm: --re-add for /dev/sdc to /dev/md/db is not possible' }],
+  };
+  const arrayUuid = { match: ['mdadm', '--detail'], answers: [{ stdout: 'MD_UUID=aa:bb\n' }] };
+
   it('adds the leg whole when md refuses the re-add', async () => {
     const { service, calls } = serviceWith([
-      {
-        match: ['mdadm', '--re-add'],
-        answers: [
-          { code: 1, stderr: 'mdadm: --re-add for /dev/sdc to /dev/md/db is not possible' },
-        ],
-      },
+      refused,
+      arrayUuid,
+      { match: ['mdadm', '--examine'], answers: [{ stdout: 'MD_LEVEL=raid1\nMD_UUID=aa:bb\n' }] },
     ]);
     sdcBack();
     delete files[`${md}/dev-sdc/state`];
     expect(await service.heal()).toMatchObject([{ device: '/dev/sdc', done: 'added' }]);
     expect(calls.slice(1)).toEqual([
       ['mdadm', '/dev/md/db', '--re-add', '/dev/sdc'],
+      ['mdadm', '--detail', '--export', '/dev/md/db'],
+      ['mdadm', '--examine', '--export', '/dev/sdc'],
       ['mdadm', '--zero-superblock', '/dev/sdc'],
       ['mdadm', '/dev/md/db', '--add', '/dev/sdc'],
     ]);
+  });
+
+  it('never overwrites a disk whose superblock is not this mirror’s', async () => {
+    const { service, calls } = serviceWith([
+      refused,
+      arrayUuid,
+      { match: ['mdadm', '--examine'], answers: [{ stdout: 'MD_UUID=cc:dd\n' }] },
+    ]);
+    sdcBack();
+    delete files[`${md}/dev-sdc/state`];
+    expect(await service.heal()).toMatchObject([
+      { device: '/dev/sdc', done: null, error: expect.stringMatching(/not overwriting it/) },
+    ]);
+    expect(calls.some((c) => c.includes('--zero-superblock') || c.includes('--add'))).toBe(false);
   });
 
   it('reports a leg that does not read or an mdadm that fails, and tries again next pass', async () => {
