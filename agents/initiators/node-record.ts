@@ -35,7 +35,12 @@ export async function recordFiles(
       if (entry !== `${address},${port}` && !entry.startsWith(`${address},${port},`)) continue;
       const portalPath = `${targetDir}/${entry}`;
       if (await fs.isDir(portalPath))
-        files.push(...(await fs.list(portalPath)).map((name) => `${portalPath}/${name}`));
+        files.push(
+          ...(await fs.list(portalPath))
+            // A temp file of an interrupted write is nobody's record.
+            .filter((name) => !name.startsWith('.'))
+            .map((name) => `${portalPath}/${name}`),
+        );
       else files.push(portalPath);
     }
     if (files.length > 0) return files;

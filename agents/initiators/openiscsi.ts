@@ -1,8 +1,9 @@
 // The kernel initiator on real hosts: open-iscsi's iscsiadm for discovery, node records (with
 // CHAP), login and logout; the LUN appears as a SCSI disk under /dev/disk/by-path.
-import { access, readFile, readdir, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { access, readFile, readdir, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DvsanError } from '../../protocol/errors.js';
+import { writeFileAtomic } from '../common/atomic-file.js';
 import { firstLine } from '../volumes/command.js';
 import type { InitiatorBackend, LoginSpec, Session, SessionRef } from './backend.js';
 import { sleep, waitUntil, type CommandResult, type Run } from './command.js';
@@ -38,11 +39,7 @@ export const systemFs: OpenIscsiFs = {
       (s) => s.isDirectory(),
       () => false,
     ),
-  replace: async (file, data) => {
-    const temp = `${file}.dvsan-${process.pid}`;
-    await writeFile(temp, data, { mode: 0o600, flush: true });
-    await rename(temp, file);
-  },
+  replace: (file, data) => writeFileAtomic(file, data, 0o600),
 };
 
 export interface OpenIscsiOptions {

@@ -26,7 +26,7 @@ describe('open-iscsi node record edit', () => {
   it('finds the record of one portal in every layout, and Red Hat’s database too', async () => {
     const tree: Record<string, string[]> = {
       '/etc/iscsi/nodes/iqn.x': ['10.0.0.5,3260,1', '10.0.0.50,3260,1'],
-      '/etc/iscsi/nodes/iqn.x/10.0.0.5,3260,1': ['default', 'iface1'],
+      '/etc/iscsi/nodes/iqn.x/10.0.0.5,3260,1': ['default', 'iface1', '.default.77.ab.tmp'],
       '/var/lib/iscsi/nodes/iqn.y': ['10.0.0.5,3260,1'],
       '/etc/iscsi/nodes/iqn.w': ['10.0.0.5,3260', '10.0.0.5,32600'],
     };
