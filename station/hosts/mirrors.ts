@@ -28,6 +28,8 @@ export interface HostMirrorsDeps {
   /** HostService's checks and row for one attachment. */
   reserve(volume: VolumeRecord, host: NodeRecord, p: AttachOptions): Promise<AttachmentRecord>;
   publish(host: NodeRecord): Promise<void>;
+  /** Refuses a mount point another volume or mirror on the host already uses. */
+  mountPointFree(host: NodeRecord, mountPoint: string): Promise<void>;
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -79,6 +81,7 @@ export class HostMirrors {
     user?: string,
   ): Promise<{ taskId: string }> {
     await this.canMirror(host);
+    if (p.mountPoint) await this.d.mountPointFree(host, p.mountPoint);
     const mdName = mirrorNameOf(name);
     const legNames = legNamesOf(name);
     for (const leg of legNames)

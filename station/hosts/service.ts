@@ -66,6 +66,7 @@ export class HostService {
       ...d,
       reserve: (volume, host, p) => this.reserve(volume, host, p),
       publish: (host) => this.publish(host),
+      mountPointFree: (host, mountPoint) => this.mountPointFree(host, mountPoint),
     });
     this.mirrorHealth = new MirrorHealth(d);
   }
@@ -398,7 +399,8 @@ export class HostService {
     const taken = (await this.d.attachments.ofHost(host.id)).find(
       (a) => a.mountPoint === mountPoint,
     );
-    if (taken)
+    const mirror = (await this.d.mirrors.ofHost(host.id)).find((m) => m.mountPoint === mountPoint);
+    if (taken || mirror)
       throw new DvsanError(
         'conflict',
         `${mountPoint} on ${host.name} already holds another dvsan volume: pick another mount point`,

@@ -177,6 +177,20 @@ describe('mirrored assign', () => {
     ]);
     expect(view!.mirrors![0]!.legs.map((l) => l.unitName).sort()).toEqual(['u1', 'u2']);
     expect(view!.attachments.map((a) => a.mirrorId)).toEqual([made!.mirrorId, made!.mirrorId]);
+    // Its mount point is taken, for another mirror and for a plain volume alike.
+    for (const again of [
+      { ...assign, name: 'db2', filesystem: 'ext4' as const, mountPoint: '/mnt/db' },
+      {
+        ...assign,
+        name: 'db3',
+        mirrored: false,
+        filesystem: 'ext4' as const,
+        mountPoint: '/mnt/db',
+      },
+    ])
+      expect((await errorOf(client.call('host/assign', again))).message).toMatch(
+        /\/mnt\/db on h1 already holds another dvsan volume/,
+      );
   });
 
   it('undoes every step when the mirror cannot be made on the host', async () => {
