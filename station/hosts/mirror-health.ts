@@ -28,24 +28,30 @@ export class MirrorHealth {
    * degraded mirror becomes a warning naming the leg's unit, a whole one again an info event.
    */
   async onDegraded(hostId: string, ids: readonly string[]): Promise<boolean> {
-    // After a station restart the database remembers which mirrors were degraded.
+    // After a station restart the database remembers which mirrors were degraded. Not the
+    // failed ones: a mirror a restart cut off mid-change is failed too, and must not turn whole
+    // because its host does not name it.
     const before =
       this.degraded.get(hostId) ??
       new Set(
         (await this.d.mirrors.ofHost(hostId))
-          .filter((m) => m.state === 'degraded' || m.state === 'failed')
+          .filter((m) => m.state === 'degraded')
           .map((m) => m.id),
       );
     const now = new Set(ids);
-    this.degraded.set(hostId, now);
     if (now.size === before.size && [...now].every((id) => before.has(id))) return false;
     const host = await this.d.nodes.get(hostId);
     if (!host) return false;
+    // Only what was handled is remembered: a mirror named while still being made is looked at
+    // again at the next heartbeat.
+    const handled = new Set([...now].filter((id) => before.has(id)));
+    this.degraded.set(hostId, handled);
     const reported = await this.hostReport(host);
     for (const id of now) {
       if (before.has(id)) continue;
       const m = await this.d.mirrors.get(id);
       if (!m || (m.state !== 'whole' && m.state !== 'degraded')) continue;
+      handled.add(id);
       const r = reported.get(id);
       const missing = r?.missingLegs ?? [];
       const lost = await this.legWords(host.id, missing);
