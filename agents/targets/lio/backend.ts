@@ -393,15 +393,15 @@ export class LioBackend implements TargetBackend {
           );
       }
       const target = await root.target(iqn);
-      if (target || objects.length) await this.bump(model);
+      // Nothing to remove: saveconfig.json keeps its identity, so other agent processes keep
+      // trusting their model.
+      if (!target && objects.length === 0) return;
+      await this.bump(model);
       await target?.delete();
       // No other target serves these (checked above), and this one is gone.
       for (const so of objects) await root.deleteStorageObject(so, []);
       await this.commit(root, model, iqn, objects);
-      this.log('info', 'lio export removed', {
-        iqn,
-        existed: target !== null || objects.length > 0,
-      });
+      this.log('info', 'lio export removed', { iqn });
     });
   }
 
