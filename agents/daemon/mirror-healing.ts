@@ -10,7 +10,11 @@ export function mirrorHealer(heal: () => Promise<HealOutcome[]>, log: Log): () =
   let running: Promise<void> | null = null;
   const lastError = new Map<string, string>();
   const pass = async (): Promise<void> => {
-    for (const o of await heal()) {
+    const outcomes = await heal();
+    // A mirror with nothing to heal this pass (healed another way, or gone) starts afresh.
+    const seen = new Set(outcomes.map((o) => o.mirrorId));
+    for (const id of lastError.keys()) if (!seen.has(id)) lastError.delete(id);
+    for (const o of outcomes) {
       const fields = { mirrorId: o.mirrorId, mirror: o.name, device: o.device };
       if (o.done) {
         lastError.delete(o.mirrorId);

@@ -15,14 +15,14 @@ import {
   syncPercent,
   type HealPlan,
 } from './mirror-heal.js';
+import { mirrorNameSchema } from '../../protocol/mirrors.js';
 
-/** Mirror names become /dev/md/<name>, so they stay plain. */
-const mirrorNamePattern = /^[a-z0-9][a-z0-9-]{0,31}$/;
 /** Members are block devices the initiator attached: /dev/sdX, /dev/loopN, by-path links. */
 const memberPattern = /^\/dev\/[A-Za-z0-9._:+@/-]+$/;
 
 export function checkMirrorName(name: string): string {
-  if (!mirrorNamePattern.test(name))
+  // Names become /dev/md/<name>, so they stay plain (the protocol's rule).
+  if (!mirrorNameSchema.safeParse(name).success)
     throw new DvsanError(
       'invalid-params',
       `mirror name ${JSON.stringify(name.slice(0, 40))} is invalid: use 1-32 lowercase letters, digits and dashes`,
