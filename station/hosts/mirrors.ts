@@ -175,6 +175,13 @@ export class HostMirrors {
           i,
           async (step) => {
             say(`creating volume ${legNames[i]}`);
+            // Checked again under the pool lock: a create of an existing name answers with that
+            // volume, and this step's undo would then delete someone else's leg.
+            if (await this.d.volumesRepo.findByName(legNames[i]))
+              throw new DvsanError(
+                'conflict',
+                `a volume named ${legNames[i]} exists already: pick another name`,
+              );
             const view = await this.d.volumes.create({
               name: legNames[i],
               sizeBytes: p.sizeBytes,
